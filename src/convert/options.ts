@@ -1,0 +1,45 @@
+/** Options and result types shared by every caller of the converter (folder, DICOMweb, CLI, bridge). */
+import type { Bundle as BundleR4, ImagingStudy as ImagingStudyR4 } from 'fhir/r4';
+import type { Bundle as BundleR5, ImagingStudy as ImagingStudyR5 } from 'fhir/r5';
+
+export type FhirVersion = 'R4' | 'R5';
+export type OutputFormat = 'imagingstudy' | 'bundle';
+
+/** Where the images can be fetched from (SPEC §2.1 `endpoint`). */
+export type StudyEndpoint =
+  | { kind: 'file'; directory: string }
+  | { kind: 'dicomweb'; baseUrl: string };
+
+export interface ConvertOptions {
+  /** FHIR release of the output; default R4. */
+  fhirVersion?: FhirVersion;
+  /** `imagingstudy` (contained Patient/Practitioners) or a transaction `bundle`; default imagingstudy. */
+  format?: OutputFormat;
+  /** Emit `series[].instance[]`; default true. Off for huge studies. */
+  includeInstances?: boolean;
+  /** IANA zone (`Europe/Berlin`) or fixed offset (`+01:00`) used when a dataset has no Timezone Offset From UTC. */
+  timezone?: string;
+  /** `uid` (default): the id is the Study Instance UID; `uuid`: a UUID v5 of it. */
+  idStrategy?: 'uid' | 'uuid';
+  endpoint?: StudyEndpoint;
+  /** `identifier.system` for Patient ID when Issuer of Patient ID is absent or not a URI. */
+  patientIdentifierSystem?: string;
+}
+
+export type ImagingStudy = ImagingStudyR4 | ImagingStudyR5;
+export type ConversionOutput = ImagingStudyR4 | ImagingStudyR5 | BundleR4 | BundleR5;
+
+/** Something in the input worth telling the user about; the conversion still succeeded. */
+export interface ConversionIssue {
+  code: 'duplicate-instance' | 'missing-series-uid' | 'missing-sop-instance-uid' | 'invalid-value';
+  message: string;
+}
+
+export interface Conversion {
+  /** The ImagingStudy, or the transaction Bundle when `format` is `bundle`. */
+  resource: ConversionOutput;
+  studyInstanceUid: string;
+  numberOfSeries: number;
+  numberOfInstances: number;
+  issues: ConversionIssue[];
+}
