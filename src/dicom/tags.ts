@@ -72,6 +72,9 @@ export const Tag = {
   ConceptNameCodeSequence: '0040A043',
   DocumentTitle: '00420010',
   PixelData: '7FE00010',
+  MediaStorageSOPClassUID: '00020002',
+  FileSetID: '00041130',
+  DirectoryRecordSequence: '00041220',
 } as const;
 
 export type TagName = keyof typeof Tag;
