@@ -1,0 +1,9 @@
+/** DICOMweb source: WADO-RS study metadata and QIDO-RS study search through dicomweb-client. */
+export { createDicomWebClient, DEFAULT_TIMEOUT_MS } from './client.js';
+export type { DicomWebClient, DicomWebClientOptions } from './client.js';
+export { DicomWebError } from './errors.js';
+export type { DicomWebFailure } from './errors.js';
+export { fetchStudyMetadata } from './metadata.js';
+export { searchStudies, searchStudyPage, DEFAULT_SEARCH_LIMIT } from './search.js';
+export type { StudySearchQuery, StudySearchPage } from './search.js';
+export { assertValidUid, isValidUid, InvalidUidError, MAX_UID_LENGTH } from './uid.js';
