@@ -1,0 +1,178 @@
+/**
+ * Folder converter benchmark suite: header reading, pure conversion, the whole folder converter
+ * and the CLI's peak memory, on copies of one CT template at two sizes, so both speed and how it
+ * grows with study size are visible.
+ */
+import { execFile } from 'node:child_process';
+import { open, readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { convertStudy } from '../src/convert/index.js';
+import type { Dataset } from '../src/dicom/dataset.js';
+import { readDicomHeader } from '../src/dicom/part10/index.js';
+import { convertFolder, DEFAULT_CONCURRENCY } from '../src/folder/index.js';
+import { generateCopies } from '../test/support/generate/copies.js';
+import { median, rate, timeRuns } from './stats.js';
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const CT_TEMPLATE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
+const BASELINE_BYTES = 16 * 1024;
+
+export interface FolderSuiteOptions {
+  sizes: readonly number[];
+  seriesPerStudy: number;
+  repeats: number;
+  /** Sizes for which the CLI's peak RSS is measured in a child process. */
+  rssSizes: readonly number[];
+  log: (line: string) => void;
+}
+
+export interface FolderSizeResult {
+  instances: number;
+  generateMs: number;
+  reusedData: boolean;
+  /** (a) first 16 KiB of every file, files/s. */
+  baselineFilesPerSec: number;
+  /** (b) readDicomHeader of every file, files/s. */
+  headerFilesPerSec: number;
+  /** (c) convertStudy on the parsed datasets, instances/s. */
+  convertInstancesPerSec: number;
+  /** (d) convertFolder, instances/s. */
+  folderInstancesPerSec: number;
+  /** Median milliseconds of one convertFolder run. */
+  folderMs: number;
+  /** (e) peak RSS of `dicom2fhir convert` on this study, MiB; absent when not measured. */
+  cliPeakRssMiB?: number;
+  cliMs?: number;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Same shape as the folder converter's pool: at most `limit` operations in flight. */
+async function eachWithConcurrency<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function readPrefix(path: string, buffer: Buffer): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return bytesRead;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function parseAll(files: readonly string[]): Promise<Dataset[]> {
+  const out: Dataset[] = new Array<Dataset>(files.length);
+  const failures: string[] = [];
+  let index = 0;
+  const indexed = files.map((path) => ({ path, at: index++ }));
+  await eachWithConcurrency(indexed, DEFAULT_CONCURRENCY, async ({ path, at }) => {
+    const result = await readDicomHeader(path);
+    if (result.ok) out[at] = result.dataset;
+    else failures.push(`${path}: ${result.reason}`);
+  });
+  if (failures.length > 0) throw new Error(`${failures.length} generated files did not parse, first: ${failures[0]}`);
+  return out;
+}
+
+/** Peak RSS via GNU time's "Maximum resident set size" of the CLI converting `dir`. */
+async function measureCli(dir: string): Promise<{ peakRssMiB: number; ms: number }> {
+  const cli = join(REPO_ROOT, 'dist/cli/main.js');
+  const start = performance.now();
+  const { stderr, stdout } = await run('/usr/bin/time', ['-v', process.execPath, cli, 'convert', dir], {
+    maxBuffer: 256 * 2 ** 20,
+  });
+  const ms = performance.now() - start;
+  if (stdout.length === 0) throw new Error('the CLI wrote no output');
+  const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  if (match === null) throw new Error(`no peak RSS in /usr/bin/time output: ${stderr.slice(-300)}`);
+  return { peakRssMiB: Number(match[1]) / 1024, ms };
+}
+
+export async function runFolderSuite(options: FolderSuiteOptions): Promise<FolderSizeResult[]> {
+  const results: FolderSizeResult[] = [];
+  for (const size of options.sizes) {
+    const perSeries = Math.ceil(size / options.seriesPerStudy);
+    const dataDir = join(REPO_ROOT, '.bench', `ct-${size}`);
+    const genStart = performance.now();
+    const manifest = await generateCopies(CT_TEMPLATE, dataDir, {
+      studies: 1,
+      seriesPerStudy: options.seriesPerStudy,
+      instancesPerSeries: perSeries,
+      seed: `bench-${size}`,
+    });
+    const generateMs = performance.now() - genStart;
+    const studyDir = manifest.studies[0]?.directory;
+    if (studyDir === undefined) throw new Error('generator returned no study');
+    const files = await listFiles(studyDir);
+    options.log(
+      `${size}: ${files.length} files in ${studyDir} (${manifest.reused ? 'reused' : `generated in ${Math.round(generateMs)} ms`})`,
+    );
+
+    for (const path of files) await readFile(path);
+
+    const buffer = Buffer.alloc(BASELINE_BYTES);
+    const baseline = await timeRuns(options.repeats, () =>
+      eachWithConcurrency(files, DEFAULT_CONCURRENCY, (path) => readPrefix(path, buffer)),
+    );
+    options.log(`  (a) baseline 16 KiB reads: ${baseline.map((ms) => Math.round(ms)).join(', ')} ms`);
+
+    let datasets: Dataset[] = [];
+    const header = await timeRuns(options.repeats, async () => {
+      datasets = await parseAll(files);
+    });
+    options.log(`  (b) readDicomHeader: ${header.map((ms) => Math.round(ms)).join(', ')} ms`);
+
+    let converted = 0;
+    const convert = await timeRuns(options.repeats, () => {
+      converted = convertStudy(datasets, { endpoint: { kind: 'file', directory: studyDir } }).numberOfInstances;
+    });
+    if (converted !== files.length) throw new Error(`convertStudy counted ${converted} instances, expected ${files.length}`);
+    options.log(`  (c) convertStudy: ${convert.map((ms) => Math.round(ms)).join(', ')} ms`);
+
+    const folder = await timeRuns(options.repeats, async () => {
+      const result = await convertFolder(studyDir);
+      const counted = result.outputs[0]?.numberOfInstances;
+      if (counted !== files.length) throw new Error(`convertFolder counted ${counted} instances, expected ${files.length}`);
+    });
+    options.log(`  (d) convertFolder: ${folder.map((ms) => Math.round(ms)).join(', ')} ms`);
+
+    const result: FolderSizeResult = {
+      instances: files.length,
+      generateMs,
+      reusedData: manifest.reused,
+      baselineFilesPerSec: rate(files.length, baseline),
+      headerFilesPerSec: rate(files.length, header),
+      convertInstancesPerSec: rate(files.length, convert),
+      folderInstancesPerSec: rate(files.length, folder),
+      folderMs: median(folder),
+    };
+    if (options.rssSizes.includes(size)) {
+      const cliRuns: Array<{ peakRssMiB: number; ms: number }> = [];
+      for (let i = 0; i < Math.min(options.repeats, 3); i++) cliRuns.push(await measureCli(studyDir));
+      result.cliPeakRssMiB = median(cliRuns.map((r) => r.peakRssMiB));
+      result.cliMs = median(cliRuns.map((r) => r.ms));
+      options.log(`  (e) CLI peak RSS: ${cliRuns.map((r) => r.peakRssMiB.toFixed(0)).join(', ')} MiB`);
+    }
+    results.push(result);
+  }
+  return results;
+}

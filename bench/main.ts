@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: machine details, then each benchmark suite, then the figures against the
+ * product's targets. Suites live in their own modules (`folder.ts`; a bridge suite can sit
+ * beside it) and return plain results; this file only prints.
+ */
+import { runFolderSuite, type FolderSizeResult } from './folder.js';
+import { formatMachine, machineDetails } from './machine.js';
+import { formatInt, formatTable } from './table.js';
+
+const TARGET_INSTANCES_PER_SEC = 20_000;
+const TARGET_PEAK_RSS_MIB = 256;
+/** Per-instance time at 12,000 over that at 1,200; above this, growth is not linear. */
+const TARGET_GROWTH_RATIO = 1.25;
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function folderTable(results: readonly FolderSizeResult[]): string {
+  return formatTable(
+    ['instances', '(a) 16KiB reads files/s', '(b) headers files/s', '(c) convertStudy inst/s', '(d) convertFolder inst/s', '(e) CLI peak RSS MiB', 'CLI wall s'],
+    results.map((r) => [
+      formatInt(r.instances),
+      formatInt(r.baselineFilesPerSec),
+      formatInt(r.headerFilesPerSec),
+      formatInt(r.convertInstancesPerSec),
+      formatInt(r.folderInstancesPerSec),
+      r.cliPeakRssMiB === undefined ? '-' : r.cliPeakRssMiB.toFixed(0),
+      r.cliMs === undefined ? '-' : (r.cliMs / 1000).toFixed(2),
+    ]),
+  );
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'MISSED';
+}
+
+function targets(results: readonly FolderSizeResult[]): string[] {
+  const lines: string[] = [];
+  const largest = results[results.length - 1];
+  const smallest = results[0];
+  if (largest === undefined || smallest === undefined) return lines;
+  lines.push(
+    `conversion >= ${formatInt(TARGET_INSTANCES_PER_SEC)} instances/s at ${formatInt(largest.instances)}: ` +
+      `convertFolder ${formatInt(largest.folderInstancesPerSec)} (${verdict(largest.folderInstancesPerSec >= TARGET_INSTANCES_PER_SEC)}), ` +
+      `convertStudy ${formatInt(largest.convertInstancesPerSec)} (${verdict(largest.convertInstancesPerSec >= TARGET_INSTANCES_PER_SEC)})`,
+  );
+  if (largest.cliPeakRssMiB !== undefined) {
+    lines.push(
+      `peak RSS <= ${TARGET_PEAK_RSS_MIB} MiB at ${formatInt(largest.instances)}: ${largest.cliPeakRssMiB.toFixed(0)} MiB ` +
+        `(${verdict(largest.cliPeakRssMiB <= TARGET_PEAK_RSS_MIB)})`,
+    );
+  }
+  if (largest !== smallest) {
+    const ratio = largest.folderMs / largest.instances / (smallest.folderMs / smallest.instances);
+    lines.push(
+      `linear growth: per-instance convertFolder time ${formatInt(largest.instances)} vs ${formatInt(smallest.instances)} = ` +
+        `${ratio.toFixed(2)}x (${verdict(ratio <= TARGET_GROWTH_RATIO)}, target <= ${TARGET_GROWTH_RATIO})`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const repeats = Number(process.env.BENCH_REPEATS ?? 5);
+  console.log(formatMachine(machineDetails()));
+  console.log(`repeats per figure: ${repeats} (median reported)\n`);
+  const folder = await runFolderSuite({
+    sizes: [1_200, 12_000],
+    seriesPerStudy: 4,
+    repeats,
+    rssSizes: [1_200, 12_000],
+    log,
+  });
+  console.log('Folder converter (copies of CT_small.dcm, 4 series)');
+  console.log(folderTable(folder));
+  console.log('\nTargets');
+  for (const line of targets(folder)) console.log(`- ${line}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
