@@ -129,8 +129,9 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   return {
     baseUrl,
     async transaction(bundle) {
+      // POST [base] exactly: fhir-kit-client's own transaction() appends a slash some servers route differently.
       const response = await withRetries('the transaction', (signal) =>
-        kit.transaction({ body: bundle as unknown as KitBundle, options: { signal } }),
+        kit.httpClient.post(baseUrl, bundle as unknown as KitBundle, { signal }),
       );
       return response as unknown as Bundle;
     },

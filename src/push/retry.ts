@@ -27,7 +27,7 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   if (/^\d+$/.test(trimmed)) {
     return Number(trimmed) * 1000;
   }
-  const date = Date.parse(trimmed);
+  const date = /[a-z]/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(date)) {
     return undefined;
   }
