@@ -1,0 +1,320 @@
+/**
+ * The embedded, durable study store (SPEC §4, Store): one SQLite file, written through
+ * better-sqlite3 in WAL mode.
+ *
+ * Durability: `journal_mode=WAL` with `synchronous=FULL` fsyncs the WAL at every commit, so a
+ * committed version, cursor or failure survives both a killed process and a power cut. NORMAL
+ * would already survive `kill -9` (the WAL is in the OS cache), but could lose the last commits
+ * on power loss while Orthanc's change-feed cursor had moved on; one fsync per stored study is
+ * cheap next to a WADO-RS metadata request.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { ImagingStudy } from '../../convert/options.js';
+import type {
+  PutOutcome,
+  SearchResult,
+  StoredStudy,
+  StudySearch,
+  StudyStore,
+  SyncFailure,
+} from '../types.js';
+import { contentHash } from './canonical.js';
+import { parseFhirDate, startedMatches, startedSortKey, type DatePrefix, type FhirDateValue } from './date-search.js';
+import { DICOM_UID_SYSTEM, extractIndexColumns } from './index-columns.js';
+import { migrate } from './schema.js';
+
+export const STORE_FILE_NAME = 'dicom2fhir.sqlite';
+
+/** The StudyStore plus what the bridge's other parts keep in the same database. */
+export interface BridgeStore extends StudyStore {
+  /** The open database, for tables other parts keep in the same file (the push outbox). */
+  readonly database: Database;
+  /** Absolute path of the SQLite file. */
+  readonly path: string;
+  /** Every version of a study, oldest first, tombstones included (for `_history`). */
+  history(id: string): StoredStudy[];
+  getFailure(studyInstanceUid: string): SyncFailure | undefined;
+  /** Remembers which Study Instance UID an Orthanc study id stands for (for deletions). */
+  mapOrthancStudyId(orthancId: string, studyInstanceUid: string): void;
+  studyUidForOrthancId(orthancId: string): string | undefined;
+}
+
+export interface OpenStudyStoreOptions {
+  /** Clock for `meta.lastUpdated`; default the system clock. */
+  now?: () => Date;
+}
+
+interface StudyRow {
+  id: string;
+  study_uid: string;
+  version_id: number;
+  last_updated: string;
+  deleted: number;
+  content_hash: string | null;
+  resource: string | null;
+}
+
+interface VersionRow {
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: number;
+  resource: string | null;
+}
+
+interface FailureRow {
+  study_uid: string;
+  attempts: number;
+  last_error: string;
+  last_attempt_at: string;
+  next_attempt_at: string | null;
+}
+
+const DATE_PREFIXES: readonly DatePrefix[] = ['eq', 'ne', 'lt', 'gt', 'le', 'ge'];
+
+function toStored(row: VersionRow & { study_uid: string }): StoredStudy {
+  const study: StoredStudy = {
+    id: row.id,
+    studyInstanceUid: row.study_uid,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    deleted: row.deleted === 1,
+  };
+  if (row.resource !== null) study.resource = JSON.parse(row.resource) as ImagingStudy;
+  return study;
+}
+
+function toFailure(row: FailureRow): SyncFailure {
+  const failure: SyncFailure = {
+    studyInstanceUid: row.study_uid,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    lastAttemptAt: row.last_attempt_at,
+  };
+  if (row.next_attempt_at !== null) failure.nextAttemptAt = row.next_attempt_at;
+  return failure;
+}
+
+/** The resource with the store's `meta.versionId` / `meta.lastUpdated` (FHIR R4 §2.37 Meta). */
+function withMeta(resource: ImagingStudy, versionId: number, lastUpdated: string): ImagingStudy {
+  const { resourceType, id, meta, ...rest } = resource;
+  return { resourceType, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as ImagingStudy;
+}
+
+function checkSearch(query: StudySearch): Array<{ prefix: DatePrefix; value: FhirDateValue; text: string }> {
+  if (!Number.isInteger(query.count) || query.count < 0) throw new RangeError(`count must be a non-negative integer, got ${query.count}`);
+  if (!Number.isInteger(query.offset) || query.offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${query.offset}`);
+  return (query.started ?? []).map(({ prefix, value }) => {
+    if (!DATE_PREFIXES.includes(prefix)) throw new RangeError(`unsupported date prefix ${String(prefix)}`);
+    const parsed = parseFhirDate(value);
+    if (parsed === undefined) throw new RangeError(`started must be a FHIR date or dateTime, got ${value}`);
+    return { prefix, value: parsed, text: value };
+  });
+}
+
+/** Opens (creating when needed) `<dataDir>/dicom2fhir.sqlite`; the directory is created too. */
+export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions = {}): BridgeStore {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, STORE_FILE_NAME);
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // Another connection (the push outbox, a second process) may hold the write lock briefly.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  const now = options.now ?? (() => new Date());
+
+  const parsedSearchValues = new Map<string, FhirDateValue>();
+  db.function('d2f_started_match', { deterministic: true }, (started: unknown, prefix: unknown, value: unknown) => {
+    const text = String(value);
+    let parsed = parsedSearchValues.get(text);
+    if (parsed === undefined) {
+      parsed = parseFhirDate(text);
+      if (parsed === undefined) return 0;
+      parsedSearchValues.set(text, parsed);
+    }
+    return startedMatches(typeof started === 'string' ? started : undefined, prefix as DatePrefix, parsed) ? 1 : 0;
+  });
+
+  const selectById = db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE id = ?');
+  const selectByUid = db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE study_uid = ?');
+  const upsertStudy = db.prepare(
+    `INSERT INTO studies (id, study_uid, version_id, last_updated, deleted, content_hash, resource, started, started_sort)
+     VALUES (@id, @studyUid, @versionId, @lastUpdated, @deleted, @hash, @resource, @started, @startedSort)
+     ON CONFLICT (id) DO UPDATE SET study_uid = excluded.study_uid, version_id = excluded.version_id,
+       last_updated = excluded.last_updated, deleted = excluded.deleted, content_hash = excluded.content_hash,
+       resource = excluded.resource, started = excluded.started, started_sort = excluded.started_sort`,
+  );
+  const insertVersion = db.prepare(
+    'INSERT INTO study_versions (id, version_id, last_updated, deleted, resource) VALUES (?, ?, ?, ?, ?)',
+  );
+  const deleteIdentifiers = db.prepare('DELETE FROM study_identifiers WHERE study_id = ?');
+  const insertIdentifier = db.prepare('INSERT INTO study_identifiers (study_id, system, value) VALUES (?, ?, ?)');
+  const deleteModalities = db.prepare('DELETE FROM study_modalities WHERE study_id = ?');
+  const insertModality = db.prepare('INSERT OR IGNORE INTO study_modalities (study_id, code) VALUES (?, ?)');
+  const selectHistory = db.prepare<[string], VersionRow & { study_uid: string }>(
+    `SELECT v.id, v.version_id, v.last_updated, v.deleted, v.resource, s.study_uid
+     FROM study_versions v JOIN studies s ON s.id = v.id WHERE v.id = ? ORDER BY v.version_id`,
+  );
+  const selectLiveUids = db.prepare<[], { study_uid: string }>('SELECT study_uid FROM studies WHERE deleted = 0 ORDER BY study_uid');
+  const selectCursor = db.prepare<[string], { value: number }>('SELECT value FROM cursors WHERE name = ?');
+  const upsertCursor = db.prepare('INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+  const upsertFailure = db.prepare(
+    `INSERT INTO sync_failures (study_uid, attempts, last_error, last_attempt_at, next_attempt_at)
+     VALUES (@studyInstanceUid, @attempts, @lastError, @lastAttemptAt, @nextAttemptAt)
+     ON CONFLICT (study_uid) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
+       last_attempt_at = excluded.last_attempt_at, next_attempt_at = excluded.next_attempt_at`,
+  );
+  const deleteFailure = db.prepare('DELETE FROM sync_failures WHERE study_uid = ?');
+  const selectFailures = db.prepare<[], FailureRow>('SELECT * FROM sync_failures ORDER BY study_uid');
+  const selectFailure = db.prepare<[string], FailureRow>('SELECT * FROM sync_failures WHERE study_uid = ?');
+  const upsertOrthancId = db.prepare(
+    'INSERT INTO orthanc_studies (orthanc_id, study_uid) VALUES (?, ?) ON CONFLICT (orthanc_id) DO UPDATE SET study_uid = excluded.study_uid',
+  );
+  const selectOrthancId = db.prepare<[string], { study_uid: string }>('SELECT study_uid FROM orthanc_studies WHERE orthanc_id = ?');
+
+  const put = db.transaction((resource: ImagingStudy): { outcome: PutOutcome; study: StoredStudy } => {
+    if (typeof resource.id !== 'string' || resource.id === '') throw new TypeError('ImagingStudy has no id');
+    const id = resource.id;
+    const columns = extractIndexColumns(resource);
+    const hash = contentHash(resource);
+    const existing = selectById.get(id);
+    const sameUid = selectByUid.get(columns.studyInstanceUid);
+    if (sameUid !== undefined && sameUid.id !== id) {
+      throw new Error(`study ${columns.studyInstanceUid} is already stored under id ${sameUid.id}, not ${id} (was the id strategy changed?)`);
+    }
+    if (existing !== undefined && existing.deleted === 0 && existing.content_hash === hash) {
+      return { outcome: 'unchanged', study: toStored(existing) };
+    }
+    const versionId = (existing?.version_id ?? 0) + 1;
+    const lastUpdated = now().toISOString();
+    const stored = JSON.stringify(withMeta(resource, versionId, lastUpdated));
+    upsertStudy.run({
+      id,
+      studyUid: columns.studyInstanceUid,
+      versionId,
+      lastUpdated,
+      deleted: 0,
+      hash,
+      resource: stored,
+      started: columns.started ?? null,
+      startedSort: startedSortKey(columns.started),
+    });
+    insertVersion.run(id, versionId, lastUpdated, 0, stored);
+    deleteIdentifiers.run(id);
+    for (const identifier of columns.identifiers) insertIdentifier.run(id, identifier.system, identifier.value);
+    deleteModalities.run(id);
+    for (const code of columns.modalities) insertModality.run(id, code);
+    // A study that comes back after a delete is a new resource lifetime (FHIR R4 §3.1.0.4.1: update of a deleted resource creates it).
+    const outcome: PutOutcome = existing === undefined || existing.deleted === 1 ? 'created' : 'updated';
+    return { outcome, study: toStored({ id, study_uid: columns.studyInstanceUid, version_id: versionId, last_updated: lastUpdated, deleted: 0, resource: stored }) };
+  });
+
+  const markDeleted = db.transaction((studyInstanceUid: string): boolean => {
+    const existing = selectByUid.get(studyInstanceUid);
+    if (existing === undefined || existing.deleted === 1) return false;
+    const versionId = existing.version_id + 1;
+    const lastUpdated = now().toISOString();
+    upsertStudy.run({
+      id: existing.id,
+      studyUid: studyInstanceUid,
+      versionId,
+      lastUpdated,
+      deleted: 1,
+      hash: null,
+      resource: null,
+      started: null,
+      startedSort: null,
+    });
+    insertVersion.run(existing.id, versionId, lastUpdated, 1, null);
+    deleteIdentifiers.run(existing.id);
+    deleteModalities.run(existing.id);
+    return true;
+  });
+
+  function search(query: StudySearch): SearchResult {
+    const started = checkSearch(query);
+    const where: string[] = ['s.deleted = 0'];
+    const params: unknown[] = [];
+    if (query.identifier !== undefined) {
+      const { system, value } = query.identifier;
+      let clause =
+        'EXISTS (SELECT 1 FROM study_identifiers i WHERE i.study_id = s.id AND (i.value = ? OR (i.system = ? AND i.value = ?))';
+      params.push(value, DICOM_UID_SYSTEM, `urn:oid:${value}`);
+      if (system !== undefined) {
+        clause += ' AND i.system = ?';
+        params.push(system);
+      }
+      where.push(`${clause})`);
+    }
+    if (query.modality !== undefined && query.modality.length > 0) {
+      where.push(
+        `EXISTS (SELECT 1 FROM study_modalities m WHERE m.study_id = s.id AND m.code IN (${query.modality.map(() => '?').join(', ')}))`,
+      );
+      params.push(...query.modality);
+    }
+    for (const condition of started) {
+      where.push('d2f_started_match(s.started, ?, ?) = 1');
+      params.push(condition.prefix, condition.text);
+    }
+    const whereSql = where.join(' AND ');
+    const total = (db.prepare(`SELECT COUNT(*) AS n FROM studies s WHERE ${whereSql}`).get(...params) as { n: number }).n;
+    const rows =
+      query.count === 0
+        ? []
+        : (db
+            .prepare(
+              `SELECT s.* FROM studies s WHERE ${whereSql}
+               ORDER BY s.started_sort IS NULL, s.started_sort DESC, s.id ASC LIMIT ? OFFSET ?`,
+            )
+            .all(...params, query.count, query.offset) as StudyRow[]);
+    return { total, studies: rows.map(toStored) };
+  }
+
+  return {
+    database: db,
+    path,
+    put: (resource) => put(resource),
+    get(id) {
+      const row = selectById.get(id);
+      return row === undefined ? undefined : toStored(row);
+    },
+    getByStudyInstanceUid(uid) {
+      const row = selectByUid.get(uid);
+      return row === undefined ? undefined : toStored(row);
+    },
+    markDeleted: (uid) => markDeleted(uid),
+    search,
+    listStudyInstanceUids: () => selectLiveUids.all().map((row) => row.study_uid),
+    history: (id) => selectHistory.all(id).map(toStored),
+    getCursor: (name) => selectCursor.get(name)?.value,
+    setCursor(name, value) {
+      if (!Number.isSafeInteger(value)) throw new RangeError(`cursor ${name} must be an integer, got ${value}`);
+      upsertCursor.run(name, value);
+    },
+    recordFailure(failure) {
+      upsertFailure.run({ ...failure, nextAttemptAt: failure.nextAttemptAt ?? null });
+    },
+    clearFailure(uid) {
+      deleteFailure.run(uid);
+    },
+    listFailures: () => selectFailures.all().map(toFailure),
+    getFailure(uid) {
+      const row = selectFailure.get(uid);
+      return row === undefined ? undefined : toFailure(row);
+    },
+    mapOrthancStudyId(orthancId, studyInstanceUid) {
+      upsertOrthancId.run(orthancId, studyInstanceUid);
+    },
+    studyUidForOrthancId: (orthancId) => selectOrthancId.get(orthancId)?.study_uid,
+    ping() {
+      db.prepare('SELECT COUNT(*) FROM studies').get();
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
