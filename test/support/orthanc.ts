@@ -43,6 +43,11 @@ export interface StartOrthancOptions {
   /** With `password`: enables HTTP Basic authentication with this single user. */
   username?: string;
   password?: string;
+  /**
+   * Extra configuration keys, applied over the harness defaults (e.g. an example configuration
+   * under test). Ports and storage folders are always the harness's own.
+   */
+  config?: Record<string, unknown>;
   /** Milliseconds to wait for `GET /system` to answer; default 30 000. */
   startTimeoutMs?: number;
 }
@@ -108,6 +113,11 @@ export async function startOrthanc(options: StartOrthancOptions = {}): Promise<O
       Host: `127.0.0.1:${httpPort}`,
       Ssl: false,
     },
+    ...options.config,
+    HttpPort: httpPort,
+    DicomPort: dicomPort,
+    StorageDirectory: storageDir,
+    IndexDirectory: storageDir,
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
