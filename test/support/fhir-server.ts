@@ -30,11 +30,17 @@ export interface FhirTestServer {
   port: number;
   /** The repository: survives `stop()`, so a restart on the same port keeps the data. */
   repository: MemoryRepository;
-  /** Every request the server answered, in order (method and path with query). */
-  requests: Array<{ method: string; url: string }>;
+  /** Every request the server received, in order: method, path with query, parsed JSON body. */
+  requests: RecordedRequest[];
   /** Searches the repository directly (bypassing HTTP), e.g. `search('Patient', {identifier: 'sys|v'})`. */
   search<T extends Resource = Resource>(resourceType: T['resourceType'], query?: Record<string, string>): Promise<T[]>;
   stop(): Promise<void>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  body?: unknown;
 }
 
 export interface FhirTestServerOptions {
@@ -42,6 +48,8 @@ export interface FhirTestServerOptions {
   port?: number;
   /** Reuse the data of a previous server. */
   repository?: MemoryRepository;
+  /** When set, requests without `Authorization: Bearer <token>` get 401 (RFC 6750 §3). */
+  bearerToken?: string;
 }
 
 let definitionsIndexed = false;
@@ -83,11 +91,12 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
   indexDefinitions();
   const repository = options.repository ?? new MemoryRepository();
   const router = new FhirRouter();
-  const requests: Array<{ method: string; url: string }> = [];
+  const requests: RecordedRequest[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    requests.push({ method: req.method ?? 'GET', url: url.pathname + url.search });
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', url: url.pathname + url.search };
+    requests.push(recorded);
     if (!url.pathname.startsWith(FHIR_PATH)) {
       const notFound: OperationOutcome = {
         resourceType: 'OperationOutcome',
@@ -96,9 +105,18 @@ export async function startFhirServer(options: FhirTestServerOptions = {}): Prom
       send(res, 404, notFound);
       return;
     }
+    if (options.bearerToken !== undefined && req.headers.authorization !== `Bearer ${options.bearerToken}`) {
+      const unauthorized: OperationOutcome = {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'login', details: { text: 'Unauthorized' } }],
+      };
+      send(res, 401, unauthorized, { 'www-authenticate': 'Bearer' });
+      return;
+    }
     let body: unknown;
     try {
       body = await readBody(req);
+      recorded.body = body;
     } catch (error) {
       send(res, 400, normalizeOperationOutcome(error) as OperationOutcome);
       return;
