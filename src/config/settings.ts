@@ -1,0 +1,167 @@
+/**
+ * Every setting of `dicom2fhir serve` in one table: its environment variable, its command-line
+ * flag, its help text and the zod schema that both types and validates it. Adding a setting is
+ * one entry here; `Config`, `loadConfig` and `--help` follow from the table.
+ */
+import cron from 'node-cron';
+import { z } from 'zod';
+import { createOffsetResolver } from '../convert/values/offset.js';
+import { parseDuration } from './duration.js';
+
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  env: string;
+  flag: string;
+  description: string;
+  /** Shown in `--help`; the schema holds the real default. */
+  defaultText?: string;
+  schema: S;
+  /** Never echoed back (help shows whether it is set, problems do not quote it). */
+  secret?: boolean;
+}
+
+function setting<S extends z.ZodType>(definition: Setting<S>): Setting<S> {
+  return definition;
+}
+
+const httpUrl = z
+  .string()
+  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), 'must be an http(s) URL')
+  .transform((text) => text.replace(/\/+$/, ''));
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 500ms, 10s, 2m or a number of seconds')
+    .transform((text) => parseDuration(text) ?? 0);
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((text) => /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max, `must be an integer from ${min} to ${max}`)
+    .transform(Number);
+
+/** A bearer secret short enough to guess is a configuration error, not a warning. */
+const secret = z.string().min(16, 'must be at least 16 characters').optional();
+
+function isTimezone(text: string): boolean {
+  try {
+    createOffsetResolver(text);
+    return true;
+  } catch {
+    // The resolver rejects unknown zones and out-of-range offsets; that rejection is the answer.
+    return false;
+  }
+}
+
+export const settings = {
+  orthancUrl: setting({
+    env: 'ORTHANC_URL',
+    flag: '--orthanc-url',
+    description: 'Orthanc REST API root (change feed, /system readiness check)',
+    defaultText: 'http://localhost:8042',
+    schema: httpUrl.default('http://localhost:8042'),
+  }),
+  dicomWebUrl: setting({
+    env: 'DICOMWEB_URL',
+    flag: '--dicomweb-url',
+    description: 'DICOMweb root for WADO-RS metadata and QIDO-RS reconciliation',
+    defaultText: '$ORTHANC_URL/dicom-web',
+    schema: httpUrl.optional(),
+  }),
+  orthancUsername: setting({
+    env: 'ORTHANC_USERNAME',
+    flag: '--orthanc-username',
+    description: 'HTTP Basic user for Orthanc and DICOMweb (with ORTHANC_PASSWORD)',
+    schema: z.string().optional(),
+  }),
+  orthancPassword: setting({
+    env: 'ORTHANC_PASSWORD',
+    flag: '--orthanc-password',
+    description: 'HTTP Basic password for Orthanc and DICOMweb',
+    schema: z.string().optional(),
+    secret: true,
+  }),
+  port: setting({
+    env: 'PORT',
+    flag: '--port',
+    description: 'HTTP port of the FHIR API (0 = any free port)',
+    defaultText: '8080',
+    schema: integer(0, 65535, 8080),
+  }),
+  host: setting({
+    env: 'HOST',
+    flag: '--host',
+    description: 'Interface to listen on; loopback by default because the API serves PHI (the Docker image sets 0.0.0.0)',
+    defaultText: '127.0.0.1',
+    schema: z.string().min(1).default('127.0.0.1'),
+  }),
+  dataDir: setting({
+    env: 'DATA_DIR',
+    flag: '--data-dir',
+    description: 'Folder of the SQLite store',
+    defaultText: './data',
+    schema: z.string().min(1).default('./data'),
+  }),
+  webhookSecret: setting({
+    env: 'WEBHOOK_SECRET',
+    flag: '--webhook-secret',
+    description: 'Bearer secret Orthanc sends to /orthanc/*; unset = webhook routes answer 503',
+    schema: secret,
+    secret: true,
+  }),
+  apiToken: setting({
+    env: 'API_TOKEN',
+    flag: '--api-token',
+    description: 'Bearer token every ImagingStudy request must carry; unset = open reads',
+    schema: secret,
+    secret: true,
+  }),
+  syncCron: setting({
+    env: 'SYNC_CRON',
+    flag: '--sync-cron',
+    description: 'Cron schedule of the QIDO-RS reconciliation, or "off"',
+    defaultText: '*/15 * * * *',
+    schema: z
+      .string()
+      .default('*/15 * * * *')
+      .refine((text) => text === 'off' || cron.validate(text), 'must be a cron expression (e.g. */15 * * * *) or "off"'),
+  }),
+  fhirVersion: setting({
+    env: 'FHIR_VERSION',
+    flag: '--fhir-version',
+    description: 'FHIR release of the stored resources: R4 or R5',
+    defaultText: 'R4',
+    schema: z.enum(['R4', 'R5']).default('R4'),
+  }),
+  timezone: setting({
+    env: 'TIMEZONE',
+    flag: '--timezone',
+    description: 'IANA zone or fixed offset (+01:00) for DICOM times without Timezone Offset From UTC; unset = dates without offset',
+    schema: z.string().refine(isTimezone, 'must be an IANA time zone (Europe/Berlin) or an offset (+01:00)').optional(),
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    flag: '--log-level',
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    defaultText: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }),
+  changesPollInterval: setting({
+    env: 'CHANGES_POLL_INTERVAL',
+    flag: '--changes-poll-interval',
+    description: 'How often to read Orthanc /changes (500ms, 10s, 1m; 0 = off, for non-Orthanc sources)',
+    defaultText: '5s',
+    schema: duration('5s'),
+  }),
+  syncConcurrency: setting({
+    env: 'SYNC_CONCURRENCY',
+    flag: '--sync-concurrency',
+    description: 'Studies converted at the same time',
+    defaultText: '4',
+    schema: integer(1, 64, 4),
+  }),
+};
+
+export type SettingKey = keyof typeof settings;

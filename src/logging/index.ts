@@ -1,0 +1,3 @@
+/** Structured logging with PHI redaction. */
+export { createLogger, REDACTED_PATHS } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';

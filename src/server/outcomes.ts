@@ -1,0 +1,94 @@
+/**
+ * Every FHIR error the API can answer, as ready-made OperationOutcomes (FHIR R4 §3.1.0.4 / RESTful
+ * API §3.1.0.4.3 "OperationOutcome in responses"), one `getStatus` mapping them to HTTP codes and
+ * one error type that carries an outcome, so routes throw and a single Express handler answers.
+ */
+import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+
+type IssueCode = OperationOutcomeIssue['code'];
+
+/** Outcome ids double as the key `getStatus` maps to an HTTP status. */
+const OK_ID = 'ok';
+const CREATED_ID = 'created';
+const ACCEPTED_ID = 'accepted';
+const NOT_MODIFIED_ID = 'not-modified';
+const NOT_FOUND_ID = 'not-found';
+const GONE_ID = 'gone';
+const UNAUTHORIZED_ID = 'unauthorized';
+const BAD_REQUEST_ID = 'bad-request';
+const SERVER_ERROR_ID = 'server-error';
+const SERVICE_UNAVAILABLE_ID = 'service-unavailable';
+
+function outcome(id: string, severity: OperationOutcomeIssue['severity'], code: IssueCode, text: string, expression?: string): OperationOutcome {
+  const issue: OperationOutcomeIssue = { severity, code, details: { text } };
+  if (expression !== undefined) issue.expression = [expression];
+  return { resourceType: 'OperationOutcome', id, issue: [issue] };
+}
+
+export const allOk: OperationOutcome = outcome(OK_ID, 'information', 'informational', 'All OK');
+export const created: OperationOutcome = outcome(CREATED_ID, 'information', 'informational', 'Created');
+export const accepted: OperationOutcome = outcome(ACCEPTED_ID, 'information', 'informational', 'Accepted');
+export const notModified: OperationOutcome = outcome(NOT_MODIFIED_ID, 'information', 'informational', 'Not Modified');
+export const notFound: OperationOutcome = outcome(NOT_FOUND_ID, 'error', 'not-found', 'Not found');
+export const gone: OperationOutcome = outcome(GONE_ID, 'error', 'deleted', 'Deleted');
+export const unauthorized: OperationOutcome = outcome(UNAUTHORIZED_ID, 'error', 'login', 'Unauthorized');
+export const serverError: OperationOutcome = outcome(SERVER_ERROR_ID, 'error', 'exception', 'Internal server error');
+
+export function badRequest(details: string, expression?: string): OperationOutcome {
+  return outcome(BAD_REQUEST_ID, 'error', 'invalid', details, expression);
+}
+
+export function serviceUnavailable(details = 'Service unavailable'): OperationOutcome {
+  return outcome(SERVICE_UNAVAILABLE_ID, 'error', 'transient', details);
+}
+
+const STATUS_BY_ID: Record<string, number> = {
+  [OK_ID]: 200,
+  [CREATED_ID]: 201,
+  [ACCEPTED_ID]: 202,
+  [NOT_MODIFIED_ID]: 304,
+  [BAD_REQUEST_ID]: 400,
+  [UNAUTHORIZED_ID]: 401,
+  [NOT_FOUND_ID]: 404,
+  [GONE_ID]: 410,
+  [SERVER_ERROR_ID]: 500,
+  [SERVICE_UNAVAILABLE_ID]: 503,
+};
+
+/** HTTP status of an outcome; an outcome this module did not build is a server error. */
+export function getStatus(outcome: OperationOutcome): number {
+  return (outcome.id !== undefined ? STATUS_BY_ID[outcome.id] : undefined) ?? 500;
+}
+
+export function isOk(outcome: OperationOutcome): boolean {
+  const status = getStatus(outcome);
+  return status >= 200 && status < 300;
+}
+
+/** Thrown anywhere below a route; the Express error handler answers with its outcome. */
+export class OperationOutcomeError extends Error {
+  override readonly name = 'OperationOutcomeError';
+  constructor(
+    readonly outcome: OperationOutcome,
+    options?: { cause?: unknown },
+  ) {
+    super(outcome.issue[0]?.details?.text ?? 'OperationOutcomeError', options);
+  }
+}
+
+/**
+ * The outcome to answer for anything thrown: an `OperationOutcomeError` keeps its own, Express'
+ * body-parser errors (malformed JSON, body too large: `status`/`statusCode` 4xx) become 400, and
+ * everything else a 500 whose text does not leak internals.
+ */
+export function normalizeOperationOutcome(err: unknown): OperationOutcome {
+  if (err instanceof OperationOutcomeError) return err.outcome;
+  if (typeof err === 'object' && err !== null) {
+    const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const type = (err as { type?: unknown }).type;
+      return badRequest(typeof type === 'string' ? `Invalid request body (${type})` : 'Invalid request');
+    }
+  }
+  return serverError;
+}
