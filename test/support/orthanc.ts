@@ -86,11 +86,7 @@ export async function startOrthanc(options: StartOrthancOptions = {}): Promise<O
 
   const config = {
     Name: 'DICOM2FHIR-TEST',
-    HttpPort: httpPort,
-    DicomPort: dicomPort,
     DicomAet: 'D2FTEST',
-    StorageDirectory: storageDir,
-    IndexDirectory: storageDir,
     Plugins: [DICOMWEB_PLUGIN],
     // Orthanc 1.10 has no HTTP/DICOM bind-address option; with RemoteAccessAllowed false it
     // refuses every HTTP client that is not on the loopback interface.
