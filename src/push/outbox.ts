@@ -22,8 +22,12 @@ export interface PushOutboxOptions {
   database: Database;
   client: Pick<FhirClient, 'transaction' | 'conditionalDelete'>;
   logger: PushLogger;
-  /** The transaction Bundle of a stored version, used when `onStored` is not given one. */
-  buildBundle: (study: StoredStudy) => Bundle;
+  /**
+   * The transaction Bundle of a stored version, used when `onStored` is not handed one. The
+   * bridge hands one in (see `pushSyncHooks`): it is converted from the same datasets as the
+   * stored version, so no second conversion from the stored resource is needed.
+   */
+  buildBundle?: (study: StoredStudy) => Bundle;
   /** Waits between failed sends of the head row; default 1 s doubling to 5 min. */
   backoff?: BackoffPolicy;
   /**
@@ -232,7 +236,11 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
       if (outcome === 'unchanged' || study.deleted) {
         return;
       }
-      const json = JSON.stringify(bundle ?? buildBundle(study));
+      const transaction = bundle ?? buildBundle?.(study);
+      if (transaction === undefined) {
+        throw new Error(`no Bundle for study ${study.studyInstanceUid} version ${study.versionId}: pass one or give buildBundle`);
+      }
+      const json = JSON.stringify(transaction);
       const superseded = enqueue(study.studyInstanceUid, 'upsert', study.versionId, json);
       if (superseded > 0) {
         logger.info({ studyInstanceUid: study.studyInstanceUid, superseded }, 'older unsent push rows replaced');
