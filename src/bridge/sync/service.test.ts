@@ -1,0 +1,319 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Dataset } from '../../dicom/dataset.js';
+import type { Conversion, ConvertOptions } from '../../convert/options.js';
+import { imagingStudy } from '../../../test/bridge/core/studies.js';
+import { openStudyStore, type BridgeStore } from '../store/index.js';
+import type { BridgeLogger } from './logger.js';
+import { createSyncService, type BridgeSyncService, type SyncServiceOptions } from './service.js';
+
+/** Logger that keeps what was logged, so tests can check that no patient data is written. */
+function memoryLogger(): BridgeLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (fields: object, message?: string): void => {
+    lines.push(`${message ?? ''} ${JSON.stringify(fields)}`);
+  };
+  return { lines, info: log, warn: log, error: log, debug: log };
+}
+
+/** Per-instance datasets of a study with one series per modality (as WADO-RS metadata would give). */
+function datasets(uid: string, modalities: string[] = ['CT']): Dataset[] {
+  return modalities.map((modality) => ({
+    '0020000D': { vr: 'UI', Value: [uid] },
+    '00080060': { vr: 'CS', Value: [modality] },
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^Jane' }] },
+  }));
+}
+
+/** Stand-in for the converter (tested on its own): one series per dataset modality. */
+function fakeConvert(input: Dataset[], options: ConvertOptions): Conversion {
+  const uid = String(input[0]?.['0020000D']?.Value?.[0]);
+  const modalities = input.map((ds) => String(ds['00080060']?.Value?.[0]));
+  const resource = imagingStudy({ uid, modalities, description: options.endpoint?.kind === 'dicomweb' ? options.endpoint.baseUrl : 'no endpoint' });
+  return { resource, studyInstanceUid: uid, numberOfSeries: modalities.length, numberOfInstances: input.length, issues: [] };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+let dir: string;
+let store: BridgeStore;
+let services: BridgeSyncService[];
+let logger: ReturnType<typeof memoryLogger>;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'd2f-sync-'));
+  store = openStudyStore(dir);
+  services = [];
+  logger = memoryLogger();
+});
+
+afterEach(async () => {
+  for (const service of services) await service.stop();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function service(overrides: Partial<SyncServiceOptions> & Pick<SyncServiceOptions, 'fetchStudy'>): BridgeSyncService {
+  const created = createSyncService({
+    store,
+    convert: fakeConvert,
+    convertOptions: { endpoint: { kind: 'dicomweb', baseUrl: 'http://pacs/dicom-web' }, format: 'bundle' },
+    logger,
+    backoff: { baseMs: 20, maxMs: 100 },
+    ...overrides,
+  });
+  services.push(created);
+  return created;
+}
+
+describe('syncStudy', () => {
+  it('fetches, converts with the caller options as an ImagingStudy, stores, and reports unchanged the second time', async () => {
+    const stored: Array<[string, string, number]> = [];
+    const sync = service({
+      fetchStudy: async (uid) => datasets(uid, ['CT', 'SR']),
+      onStored: (study, outcome, source) => void stored.push([study.id, outcome, source.length]),
+    });
+    const first = await sync.syncStudy('1.2.3', 'manual');
+    expect(first.outcome).toBe('created');
+    expect(first.study?.resource?.description).toBe('http://pacs/dicom-web');
+    expect(store.get('1.2.3')?.resource?.series?.map((s) => (s.modality as { code?: string }).code)).toEqual(['CT', 'SR']);
+    const second = await sync.syncStudy('1.2.3', 'manual');
+    expect(second.outcome).toBe('unchanged');
+    expect(second.study?.versionId).toBe(1);
+    expect(stored).toEqual([['1.2.3', 'created', 2]]);
+  });
+
+  it('stores a new version when the study grew at the source', async () => {
+    let modalities = ['CT'];
+    const sync = service({ fetchStudy: async (uid) => datasets(uid, modalities) });
+    await sync.syncStudy('1.2.3', 'webhook');
+    modalities = ['CT', 'MR'];
+    const result = await sync.syncStudy('1.2.3', 'webhook');
+    expect(result.outcome).toBe('updated');
+    expect(result.study?.versionId).toBe(2);
+  });
+
+  it('answers not-found and stores nothing when the source has no such study', async () => {
+    const sync = service({ fetchStudy: async () => undefined });
+    expect(await sync.syncStudy('1.2.3', 'on-demand')).toEqual({ studyInstanceUid: '1.2.3', outcome: 'not-found' });
+    expect(store.get('1.2.3')).toBeUndefined();
+  });
+
+  it('rejects a malformed UID before anything is fetched', async () => {
+    const asked: string[] = [];
+    const sync = service({ fetchStudy: async (uid) => (asked.push(uid), undefined) });
+    await expect(sync.syncStudy('../instances', 'on-demand')).rejects.toThrow(/not a valid DICOM UID/);
+    expect(() => sync.enqueue('1.2.3.', 'webhook')).toThrow(/not a valid DICOM UID/);
+    expect(() => sync.enqueue(`1.${'2'.repeat(64)}`, 'webhook')).toThrow(/not a valid DICOM UID/);
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses metadata of another study than the one asked for', async () => {
+    const sync = service({ fetchStudy: async () => datasets('9.9.9') });
+    await expect(sync.syncStudy('1.2.3', 'manual')).rejects.toThrow(/answered study 9.9.9 when asked for 1.2.3/);
+    expect(store.get('9.9.9')).toBeUndefined();
+  });
+
+  it('logs UIDs and counts but never the patient name', async () => {
+    const sync = service({ fetchStudy: async (uid) => datasets(uid) });
+    await sync.syncStudy('1.2.3', 'manual');
+    expect(logger.lines.join('\n')).toContain('1.2.3');
+    expect(logger.lines.join('\n')).not.toMatch(/Doe|Jane/);
+  });
+});
+
+describe('queue', () => {
+  it('runs a study queued several times once', async () => {
+    const calls: string[] = [];
+    const gate = deferred();
+    const sync = service({
+      concurrency: 1,
+      fetchStudy: async (uid) => {
+        calls.push(uid);
+        await gate.promise;
+        return datasets(uid);
+      },
+    });
+    sync.enqueue('1.1', 'webhook');
+    sync.enqueue('1.2', 'webhook');
+    sync.enqueue('1.2', 'changes');
+    sync.enqueue('1.2', 'reconcile');
+    expect(sync.status()).toMatchObject({ queued: 1, inFlight: 1 });
+    gate.resolve();
+    await sync.idle();
+    expect(calls).toEqual(['1.1', '1.2']);
+  });
+
+  it('runs a study queued while it is running exactly once more afterwards', async () => {
+    const calls: string[] = [];
+    const gate = deferred();
+    const sync = service({
+      fetchStudy: async (uid) => {
+        calls.push(uid);
+        if (calls.length === 1) await gate.promise;
+        return datasets(uid, calls.length === 1 ? ['CT'] : ['CT', 'MR']);
+      },
+    });
+    sync.enqueue('1.1', 'webhook');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    sync.enqueue('1.1', 'changes');
+    sync.enqueue('1.1', 'reconcile');
+    gate.resolve();
+    await sync.idle();
+    expect(calls).toEqual(['1.1', '1.1']);
+    expect(store.get('1.1')?.versionId).toBe(2);
+  });
+
+  it('never runs more syncs at once than the concurrency limit', async () => {
+    let active = 0;
+    let peak = 0;
+    const sync = service({
+      concurrency: 3,
+      fetchStudy: async (uid) => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        active -= 1;
+        return datasets(uid);
+      },
+    });
+    for (let i = 1; i <= 12; i += 1) sync.enqueue(`1.${i}`, 'reconcile');
+    await sync.idle();
+    expect(peak).toBe(3);
+    expect(store.listStudyInstanceUids()).toHaveLength(12);
+  });
+});
+
+describe('retries and failures', () => {
+  it('retries with growing backoff, records the failure meanwhile and clears it on success', async () => {
+    const times: number[] = [];
+    const seenFailures: Array<number | undefined> = [];
+    const sync = service({
+      random: () => 0.999,
+      fetchStudy: async (uid) => {
+        times.push(Date.now());
+        seenFailures.push(store.getFailure(uid)?.attempts);
+        if (times.length <= 2) throw new Error('HTTP 503 from http://pacs/dicom-web/studies/1.2.3/metadata');
+        return datasets(uid);
+      },
+    });
+    sync.enqueue('1.2.3', 'webhook');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.getFailure('1.2.3')).toMatchObject({ attempts: 1, lastError: 'HTTP 503 from http://pacs/dicom-web/studies/1.2.3/metadata' });
+    expect(store.getFailure('1.2.3')?.nextAttemptAt).toBeDefined();
+    await sync.idle();
+    expect(seenFailures).toEqual([undefined, 1, 2]);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(18);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(38);
+    expect(store.getFailure('1.2.3')).toBeUndefined();
+    expect(store.get('1.2.3')?.versionId).toBe(1);
+  });
+
+  it('stops retrying after maxAttempts, keeps the failure visible, and tries once more when queued again', async () => {
+    let calls = 0;
+    const sync = service({
+      maxAttempts: 3,
+      fetchStudy: async () => {
+        calls += 1;
+        throw new Error('connection refused');
+      },
+    });
+    sync.enqueue('1.2.3', 'webhook');
+    await sync.idle();
+    expect(calls).toBe(3);
+    const failure = store.getFailure('1.2.3');
+    expect(failure).toMatchObject({ attempts: 3, lastError: 'connection refused' });
+    expect(failure?.nextAttemptAt).toBeUndefined();
+    expect(sync.status().failures.map((f) => f.studyInstanceUid)).toEqual(['1.2.3']);
+    sync.enqueue('1.2.3', 'reconcile');
+    await sync.idle();
+    expect(calls).toBe(4);
+    expect(store.getFailure('1.2.3')?.attempts).toBe(4);
+  });
+
+  it('re-queues recorded failures that are due when a new service starts on the same store', async () => {
+    store.recordFailure({ studyInstanceUid: '1.5', attempts: 2, lastError: 'HTTP 500', lastAttemptAt: '2024-01-01T00:00:00.000Z', nextAttemptAt: '2024-01-01T00:00:10.000Z' });
+    store.recordFailure({ studyInstanceUid: '1.6', attempts: 8, lastError: 'HTTP 500', lastAttemptAt: '2024-01-01T00:00:00.000Z' });
+    const calls: string[] = [];
+    const sync = service({ fetchStudy: async (uid) => (calls.push(uid), datasets(uid)) });
+    await sync.idle();
+    expect(calls).toEqual(['1.5']);
+    expect(store.listFailures().map((f) => f.studyInstanceUid)).toEqual(['1.6']);
+  });
+
+  it('keeps queued studies as due failures on stop, and the next service runs them', async () => {
+    const gate = deferred();
+    const first = service({
+      concurrency: 1,
+      fetchStudy: async (uid) => {
+        await gate.promise;
+        return datasets(uid);
+      },
+    });
+    first.enqueue('1.1', 'webhook');
+    first.enqueue('1.2', 'webhook');
+    first.enqueue('1.3', 'webhook');
+    const stopped = first.stop();
+    gate.resolve();
+    await stopped;
+    expect(store.get('1.1')?.versionId).toBe(1);
+    expect(store.listFailures().map((f) => [f.studyInstanceUid, f.attempts])).toEqual([['1.2', 0], ['1.3', 0]]);
+    const calls: string[] = [];
+    const second = service({ fetchStudy: async (uid) => (calls.push(uid), datasets(uid)) });
+    await second.idle();
+    expect(calls.sort()).toEqual(['1.2', '1.3']);
+    expect(store.listFailures()).toEqual([]);
+  });
+
+  it('counts and logs a failing onStored hook without losing the stored version', async () => {
+    const sync = service({
+      fetchStudy: async (uid) => datasets(uid),
+      onStored: () => {
+        throw new Error('outbox full');
+      },
+    });
+    const result = await sync.syncStudy('1.2.3', 'manual');
+    expect(result.outcome).toBe('created');
+    expect(sync.status().hookErrors).toBe(1);
+    expect(logger.lines.some((line) => line.includes('outbox full'))).toBe(true);
+  });
+});
+
+describe('deleteStudy', () => {
+  it('tombstones the study, clears its failure and calls onDeleted once', async () => {
+    const deleted: string[] = [];
+    const sync = service({ fetchStudy: async (uid) => datasets(uid), onDeleted: (uid) => void deleted.push(uid) });
+    await sync.syncStudy('1.2.3', 'manual');
+    store.recordFailure({ studyInstanceUid: '1.2.3', attempts: 1, lastError: 'x', lastAttemptAt: '2024-01-01T00:00:00.000Z' });
+    expect(sync.deleteStudy('1.2.3')).toBe(true);
+    expect(sync.deleteStudy('1.2.3')).toBe(false);
+    expect(sync.deleteStudy('4.5.6')).toBe(false);
+    expect(store.get('1.2.3')?.deleted).toBe(true);
+    expect(store.getFailure('1.2.3')).toBeUndefined();
+    expect(deleted).toEqual(['1.2.3']);
+  });
+
+  it('does not bring back a study deleted while its metadata was being fetched', async () => {
+    const gate = deferred();
+    let calls = 0;
+    const sync = service({
+      fetchStudy: async (uid) => {
+        calls += 1;
+        if (calls === 2) await gate.promise;
+        return datasets(uid, calls === 1 ? ['CT'] : ['CT', 'MR']);
+      },
+    });
+    await sync.syncStudy('1.2.3', 'manual');
+    const pending = sync.syncStudy('1.2.3', 'changes');
+    sync.deleteStudy('1.2.3');
+    gate.resolve();
+    expect((await pending).outcome).toBe('not-found');
+    expect(store.get('1.2.3')?.deleted).toBe(true);
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * The sync service: every trigger (webhook, change feed, reconciliation, on-demand read) ends in
+ * one idempotent operation — WADO-RS metadata → the converter → the store (SPEC §4). The queue
+ * in front of it dedupes, bounds concurrency and retries with backoff; failures are recorded in
+ * the store so they stay visible and survive a restart.
+ */
+import type { Dataset } from '../../dicom/dataset.js';
+import { assertValidUid } from '../../dicomweb/uid.js';
+import type { Conversion, ConvertOptions, ImagingStudy } from '../../convert/options.js';
+import type { PutOutcome, StoredStudy, StudyStore, SyncFailure, SyncReason, SyncResult, SyncService } from '../types.js';
+import { DEFAULT_BACKOFF, retryDelayMs, type BackoffOptions } from './backoff.js';
+import { errorMessage, type BridgeLogger } from './logger.js';
+
+export type FetchStudy = (studyInstanceUid: string) => Promise<Dataset[] | undefined>;
+export type ConvertStudy = (datasets: Dataset[], options: ConvertOptions) => Conversion;
+
+export interface SyncServiceOptions {
+  store: StudyStore;
+  /** WADO-RS study metadata; undefined when the source has no such study. */
+  fetchStudy: FetchStudy;
+  convert: ConvertStudy;
+  /** Passed to the converter (endpoint = the DICOMweb base URL); `format` is always `imagingstudy`. */
+  convertOptions: ConvertOptions;
+  logger: BridgeLogger;
+  /** Syncs running at once; default 4. */
+  concurrency?: number;
+  /** Failed attempts before automatic retries stop (the failure stays recorded); default 8. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** Called after a new version was stored, with the datasets it came from (for the push outbox). */
+  onStored?: (study: StoredStudy, outcome: Exclude<PutOutcome, 'unchanged'>, datasets: Dataset[]) => void | Promise<void>;
+  /** Called after a study was tombstoned. */
+  onDeleted?: (studyInstanceUid: string) => void | Promise<void>;
+  /** Re-queue recorded failures whose retry is due (at construction); default true. */
+  resumeFailures?: boolean;
+  random?: () => number;
+  now?: () => Date;
+}
+
+export interface SyncStatus {
+  queued: number;
+  inFlight: number;
+  failures: SyncFailure[];
+  /** Failures waiting for their backoff delay. */
+  scheduledRetries: number;
+  /** onStored/onDeleted hooks that threw (each one logged). */
+  hookErrors: number;
+}
+
+export interface BridgeSyncService extends SyncService {
+  status(): SyncStatus;
+  /** Returns whether a tombstone was written (false when the study was unknown or already deleted). */
+  deleteStudy(studyInstanceUid: string): boolean;
+}
+
+const INTERRUPTED = 'interrupted: the bridge stopped before this sync ran';
+
+export function createSyncService(options: SyncServiceOptions): BridgeSyncService {
+  const { store, fetchStudy, convert, logger } = options;
+  const concurrency = options.concurrency ?? 4;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? (() => new Date());
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  const convertOptions: ConvertOptions = { ...options.convertOptions, format: 'imagingstudy' };
+
+  const queue: string[] = [];
+  const queued = new Map<string, SyncReason>();
+  const running = new Set<string>();
+  const rerun = new Map<string, SyncReason>();
+  const retryTimers = new Map<string, NodeJS.Timeout>();
+  const attempts = new Map<string, number>();
+  const deletions = new Map<string, number>();
+  const idleWaiters: Array<() => void> = [];
+  let hookErrors = 0;
+  let stopped = false;
+
+  function isIdle(): boolean {
+    return queue.length === 0 && running.size === 0 && retryTimers.size === 0;
+  }
+
+  function notifyIdle(): void {
+    if (!isIdle()) return;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+
+  async function runHook(name: string, uid: string, hook: () => void | Promise<void>): Promise<void> {
+    try {
+      await hook();
+    } catch (err) {
+      hookErrors += 1;
+      logger.error({ studyInstanceUid: uid, hook: name, err: errorMessage(err) }, 'sync hook failed');
+    }
+  }
+
+  async function syncStudy(studyInstanceUid: string, reason: SyncReason): Promise<SyncResult> {
+    const uid = assertValidUid(studyInstanceUid);
+    const epoch = deletions.get(uid) ?? 0;
+    const datasets = await fetchStudy(uid);
+    if (datasets === undefined || datasets.length === 0) {
+      logger.info({ studyInstanceUid: uid, reason }, 'study not found at the source');
+      return { studyInstanceUid: uid, outcome: 'not-found' };
+    }
+    if ((deletions.get(uid) ?? 0) !== epoch) {
+      logger.info({ studyInstanceUid: uid, reason }, 'study deleted while it was being fetched; not stored');
+      return { studyInstanceUid: uid, outcome: 'not-found' };
+    }
+    const conversion = convert(datasets, convertOptions);
+    if (conversion.studyInstanceUid !== uid) {
+      throw new Error(`the source answered study ${conversion.studyInstanceUid} when asked for ${uid}`);
+    }
+    if (conversion.resource.resourceType !== 'ImagingStudy') {
+      throw new Error(`the converter returned a ${conversion.resource.resourceType}, expected an ImagingStudy`);
+    }
+    const { outcome, study } = store.put(conversion.resource as ImagingStudy);
+    store.clearFailure(uid);
+    attempts.delete(uid);
+    logger.info(
+      {
+        studyInstanceUid: uid,
+        reason,
+        outcome,
+        versionId: study.versionId,
+        series: conversion.numberOfSeries,
+        instances: conversion.numberOfInstances,
+        issues: conversion.issues.length,
+      },
+      'study synced',
+    );
+    const onStored = options.onStored;
+    if (outcome !== 'unchanged' && onStored !== undefined) {
+      await runHook('onStored', uid, () => onStored(study, outcome, datasets));
+    }
+    return { studyInstanceUid: uid, outcome, study };
+  }
+
+  function recordFailure(uid: string, reason: SyncReason, err: unknown): void {
+    const attempt = (attempts.get(uid) ?? 0) + 1;
+    attempts.set(uid, attempt);
+    const at = now();
+    const failure: SyncFailure = {
+      studyInstanceUid: uid,
+      attempts: attempt,
+      lastError: errorMessage(err),
+      lastAttemptAt: at.toISOString(),
+    };
+    if (attempt < maxAttempts) {
+      const delay = retryDelayMs(attempt, backoff, random);
+      failure.nextAttemptAt = new Date(at.getTime() + delay).toISOString();
+      store.recordFailure(failure);
+      // After stop() the recorded due time is what the next start resumes from.
+      if (!stopped) scheduleRetry(uid, reason, delay);
+      logger.warn({ studyInstanceUid: uid, reason, attempts: attempt, retryInMs: delay, err: failure.lastError }, 'study sync failed; will retry');
+    } else {
+      store.recordFailure(failure);
+      logger.error(
+        { studyInstanceUid: uid, reason, attempts: attempt, err: failure.lastError },
+        'study sync failed; automatic retries exhausted, the next reconciliation retries it',
+      );
+    }
+  }
+
+  function scheduleRetry(uid: string, reason: SyncReason, delayMs: number): void {
+    const existing = retryTimers.get(uid);
+    if (existing !== undefined) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      retryTimers.delete(uid);
+      enqueue(uid, reason);
+      notifyIdle();
+    }, delayMs);
+    retryTimers.set(uid, timer);
+  }
+
+  async function run(uid: string, reason: SyncReason): Promise<void> {
+    running.add(uid);
+    try {
+      await syncStudy(uid, reason);
+    } catch (err) {
+      recordFailure(uid, reason, err);
+    } finally {
+      running.delete(uid);
+      const again = rerun.get(uid);
+      rerun.delete(uid);
+      if (again !== undefined && !stopped) enqueue(uid, again);
+      pump();
+      notifyIdle();
+    }
+  }
+
+  function pump(): void {
+    while (!stopped && running.size < concurrency && queue.length > 0) {
+      const uid = queue.shift() as string;
+      const reason = queued.get(uid) ?? 'manual';
+      queued.delete(uid);
+      void run(uid, reason);
+    }
+  }
+
+  function enqueue(studyInstanceUid: string, reason: SyncReason): void {
+    const uid = assertValidUid(studyInstanceUid);
+    if (stopped) {
+      logger.warn({ studyInstanceUid: uid, reason }, 'sync service stopped; study not queued');
+      return;
+    }
+    if (running.has(uid)) {
+      rerun.set(uid, reason);
+      return;
+    }
+    if (queued.has(uid)) return;
+    const timer = retryTimers.get(uid);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      retryTimers.delete(uid);
+    }
+    queued.set(uid, reason);
+    queue.push(uid);
+    pump();
+  }
+
+  function deleteStudy(studyInstanceUid: string): boolean {
+    const uid = assertValidUid(studyInstanceUid);
+    deletions.set(uid, (deletions.get(uid) ?? 0) + 1);
+    if (queued.delete(uid)) queue.splice(queue.indexOf(uid), 1);
+    rerun.delete(uid);
+    const timer = retryTimers.get(uid);
+    if (timer !== undefined) clearTimeout(timer);
+    retryTimers.delete(uid);
+    attempts.delete(uid);
+    store.clearFailure(uid);
+    const deleted = store.markDeleted(uid);
+    logger.info({ studyInstanceUid: uid, deleted }, deleted ? 'study deleted' : 'delete of an unknown or already deleted study');
+    const onDeleted = options.onDeleted;
+    if (deleted && onDeleted !== undefined) void runHook('onDeleted', uid, () => onDeleted(uid));
+    notifyIdle();
+    return deleted;
+  }
+
+  function resume(): void {
+    const nowMs = now().getTime();
+    let resumed = 0;
+    for (const failure of store.listFailures()) {
+      attempts.set(failure.studyInstanceUid, failure.attempts);
+      if (failure.nextAttemptAt === undefined) continue;
+      scheduleRetry(failure.studyInstanceUid, 'manual', Math.max(0, Date.parse(failure.nextAttemptAt) - nowMs));
+      resumed += 1;
+    }
+    if (resumed > 0) logger.info({ resumed }, 'recorded sync failures re-queued');
+  }
+
+  if (options.resumeFailures ?? true) resume();
+
+  return {
+    syncStudy,
+    enqueue,
+    deleteStudy,
+    status: () => ({
+      queued: queue.length + rerun.size,
+      inFlight: running.size,
+      failures: store.listFailures(),
+      scheduledRetries: retryTimers.size,
+      hookErrors,
+    }),
+    idle() {
+      if (isIdle()) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of retryTimers.values()) clearTimeout(timer);
+      retryTimers.clear();
+      // Queued studies are kept as due failures so the next start runs them (nothing is dropped).
+      const at = now().toISOString();
+      for (const uid of [...queue, ...rerun.keys()]) {
+        store.recordFailure({ studyInstanceUid: uid, attempts: attempts.get(uid) ?? 0, lastError: INTERRUPTED, lastAttemptAt: at, nextAttemptAt: at });
+      }
+      queue.length = 0;
+      queued.clear();
+      rerun.clear();
+      while (running.size > 0) {
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      }
+      notifyIdle();
+    },
+  };
+}
