@@ -12,3 +12,5 @@ export { pushSyncHooks } from './sync-hooks.js';
 export type { PushSyncHooks, PushSyncHooksOptions } from './sync-hooks.js';
 export { isRetryableStatus, parseRetryAfter, retryDelay } from './retry.js';
 export type { BackoffPolicy } from './retry.js';
+export { createBridgePush } from './bridge-push.js';
+export type { BridgePush, BridgePushOptions, BridgePushSettings } from './bridge-push.js';

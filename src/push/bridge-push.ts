@@ -1,0 +1,63 @@
+/** Assembles the bridge's push path from settings: client → outbox in the store database → sync-service hooks. */
+import type { Database } from 'better-sqlite3';
+import type { Conversion, ConvertOptions } from '../convert/options.js';
+import type { Dataset } from '../dicom/dataset.js';
+import { createFhirClient } from './fhir-client.js';
+import { createPushOutbox, type PushLogger, type PushOutbox, type PushOutboxStatus } from './outbox.js';
+import { authFromOptions } from './post-bundle.js';
+import type { BackoffPolicy } from './retry.js';
+import { pushSyncHooks, type PushSyncHooks } from './sync-hooks.js';
+
+/** What an operator configures (env `FHIR_SERVER_URL`, `FHIR_SERVER_TOKEN` or `FHIR_SERVER_USERNAME`/`FHIR_SERVER_PASSWORD`, `FHIR_SERVER_TIMEOUT`). */
+export interface BridgePushSettings {
+  url: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface BridgePushOptions {
+  settings: BridgePushSettings;
+  /** `store.database`: the outbox rows live and commit beside the study versions. */
+  database: Database;
+  logger: PushLogger;
+  convert: (datasets: Dataset[], options: ConvertOptions) => Conversion;
+  /** The sync service's convert options (endpoint, time zone…); the Bundle form is derived from them. */
+  convertOptions: ConvertOptions;
+  /** Between failed sends of the head row; default 1 s doubling to 5 min. */
+  backoff?: BackoffPolicy;
+}
+
+export interface BridgePush {
+  outbox: PushOutbox;
+  /** Pass as the sync service's `onStored` / `onDeleted`. */
+  hooks: PushSyncHooks;
+  status(): PushOutboxStatus;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * One call for the bridge. The client retries a request once on its own (a blip); longer
+ * outages are the outbox's business, which keeps the row and backs off, so the client's retries
+ * stay short and a sync never waits on the FHIR server.
+ */
+export function createBridgePush(options: BridgePushOptions): BridgePush {
+  const auth = authFromOptions(options.settings);
+  const client = createFhirClient({
+    baseUrl: options.settings.url,
+    retries: 1,
+    ...(auth === undefined ? {} : { auth }),
+    ...(options.settings.timeoutMs === undefined ? {} : { timeoutMs: options.settings.timeoutMs }),
+  });
+  const outbox = createPushOutbox({
+    database: options.database,
+    client,
+    logger: options.logger,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+  });
+  const hooks = pushSyncHooks({ outbox, convert: options.convert, convertOptions: options.convertOptions });
+  return { outbox, hooks, status: () => outbox.status(), start: () => outbox.start(), stop: () => outbox.stop() };
+}
