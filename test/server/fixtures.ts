@@ -1,0 +1,72 @@
+/** ImagingStudy resources and an in-memory SyncService for handler tests (a fake of our own interface). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImagingStudy } from 'fhir/r4';
+import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
+import type { StoredStudy, SyncReason, SyncResult, SyncService, SyncFailure } from '../../src/bridge/types.js';
+import type { FhirRequest } from '../../src/server/request.js';
+
+export interface StudyFixture {
+  uid: string;
+  accession?: string;
+  modality?: string[];
+  started?: string;
+}
+
+export function makeStudy({ uid, accession, modality = ['CT'], started }: StudyFixture): ImagingStudy {
+  const identifier: ImagingStudy['identifier'] = [{ system: 'urn:dicom:uid', value: `urn:oid:${uid}` }];
+  if (accession !== undefined) identifier.push({ type: { coding: [{ code: 'ACSN' }] }, value: accession });
+  return {
+    resourceType: 'ImagingStudy',
+    id: uid,
+    status: 'available',
+    identifier,
+    subject: { display: 'Anonymous' },
+    ...(started === undefined ? {} : { started }),
+    modality: modality.map((code) => ({ system: 'http://dicom.nema.org/resources/ontology/DCM', code })),
+    numberOfSeries: 1,
+    series: [{ uid: `${uid}.1`, modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: modality[0] ?? 'OT' } }],
+  };
+}
+
+export function tempStore(): BridgeStore {
+  return openStudyStore(mkdtempSync(join(tmpdir(), 'dicom2fhir-server-test-')));
+}
+
+export function request(partial: Partial<FhirRequest> = {}): FhirRequest {
+  return { method: 'GET', params: {}, query: {}, headers: {}, baseUrl: 'http://fhir.test', ...partial };
+}
+
+/** Records every call; `syncStudy` answers from `source` (studies the image source has). */
+export class RecordingSync implements SyncService {
+  readonly calls: Array<{ op: 'syncStudy' | 'enqueue' | 'deleteStudy'; uid: string; reason?: SyncReason }> = [];
+  failure?: Error;
+  constructor(
+    private readonly store: BridgeStore,
+    private readonly source = new Map<string, ImagingStudy>(),
+  ) {}
+
+  async syncStudy(uid: string, reason: SyncReason): Promise<SyncResult> {
+    this.calls.push({ op: 'syncStudy', uid, reason });
+    if (this.failure !== undefined) throw this.failure;
+    const resource = this.source.get(uid);
+    if (resource === undefined) return { studyInstanceUid: uid, outcome: 'not-found' };
+    const { outcome, study } = this.store.put(resource);
+    return { studyInstanceUid: uid, outcome, study };
+  }
+  enqueue(uid: string, reason: SyncReason): void {
+    this.calls.push({ op: 'enqueue', uid, reason });
+  }
+  deleteStudy(uid: string): void {
+    this.calls.push({ op: 'deleteStudy', uid });
+    this.store.markDeleted(uid);
+  }
+  status(): { queued: number; inFlight: number; failures: SyncFailure[] } {
+    return { queued: 2, inFlight: 1, failures: [] };
+  }
+  async idle(): Promise<void> {}
+  async stop(): Promise<void> {}
+}
+
+export type { StoredStudy };
