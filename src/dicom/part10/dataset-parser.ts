@@ -1,0 +1,302 @@
+/**
+ * The element loop (PS3.5 §7): explicit or implicit VR, either byte order, sequences and items
+ * of defined or undefined length at any depth. Every length is checked against the bytes that
+ * are left before anything is read, so a corrupt length ends the parse instead of an
+ * allocation or a loop. Running out of bytes raises `OutOfBytes`, which the file layer answers
+ * by reading more of the file or, at its end, by reporting the file as truncated.
+ */
+import type { Dataset, DicomElement } from '../dataset.js';
+import { characterSetDecoder, DEFAULT_CHARACTER_SET, type TextDecodeFn } from './charset.js';
+import { HeaderParseError } from './result.js';
+import { decodeElement, type Source } from './values.js';
+import { dictionaryVr } from './vr-dictionary.js';
+
+/** Sequences nested deeper than this are taken as corrupt data rather than followed. */
+export const MAX_SEQUENCE_DEPTH = 64;
+
+const UNDEFINED_LENGTH = 0xffffffff;
+const ITEM = 0xfffee000;
+const ITEM_DELIMITATION = 0xfffee00d;
+const SEQUENCE_DELIMITATION = 0xfffee0dd;
+const SPECIFIC_CHARACTER_SET = 0x00080005;
+/** Float, double float and plain Pixel Data (7FE0,0008/0009/0010) end the header. */
+const FIRST_PIXEL_TAG = 0x7fe00008;
+export const PIXEL_DATA = 0x7fe00010;
+
+/** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 §7.1.2). */
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+/** Every VR of PS3.5 Table 6.2-1; any other two letters are read as UN with a 4-byte length. */
+export const KNOWN_VRS = new Set([
+  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL',
+  'OV', 'OW', 'PN', 'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US',
+  'UT', 'UV',
+]);
+
+/** Raised when the element at `position` needs bytes beyond the end of the buffer. */
+export class OutOfBytes extends HeaderParseError {
+  constructor(readonly position: number) {
+    super('truncated', `data ends inside the element at byte ${position}`);
+  }
+}
+
+/** One byte order plus VR mode. */
+export interface Syntax {
+  readonly src: Source;
+  readonly explicitVr: boolean;
+}
+
+/** What the top-level parse has to know about the file around the dataset bytes. */
+export interface TopLevel {
+  /** File offset of `bytes[0]`, for comparing Pixel Data's length with the file size. */
+  readonly fileOffset: number;
+  /** The whole file's size, when the bytes are a plain (not inflated) part of it. */
+  readonly fileSize: number | undefined;
+  /** True when the buffer holds everything there is: running out at an element boundary is the end. */
+  readonly complete: boolean;
+  /** Only elements of this group are read (the file meta, group 0002). */
+  readonly onlyGroup?: number;
+}
+
+export interface ParsedTopLevel {
+  readonly end: number;
+  readonly elementCount: number;
+}
+
+function u16(src: Source, at: number): number {
+  const b = src.bytes;
+  return src.littleEndian ? b[at]! | (b[at + 1]! << 8) : (b[at]! << 8) | b[at + 1]!;
+}
+
+function u32(src: Source, at: number): number {
+  const b = src.bytes;
+  return src.littleEndian
+    ? (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000
+    : b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
+}
+
+function tagHex(tag: number): string {
+  return tag.toString(16).toUpperCase().padStart(8, '0');
+}
+
+/** Two upper-case ASCII letters, as every VR is. */
+export function isVrBytes(c1: number | undefined, c2: number | undefined): boolean {
+  return c1 !== undefined && c2 !== undefined && c1 >= 0x41 && c1 <= 0x5a && c2 >= 0x41 && c2 <= 0x5a;
+}
+
+function malformed(message: string): HeaderParseError {
+  return new HeaderParseError('malformed', message);
+}
+
+interface Header {
+  tag: number;
+  vr: string;
+  length: number;
+  valueStart: number;
+  explicitVr: boolean;
+}
+
+/** Reads tag, VR and length at `pos`; the caller guarantees 8 bytes are there. */
+function readHeader(syntax: Syntax, pos: number, limit: number): Header {
+  const { src } = syntax;
+  const tag = u16(src, pos) * 0x10000 + u16(src, pos + 2);
+  if (tag >>> 16 === 0xfffe || !syntax.explicitVr) {
+    return { tag, vr: '', length: u32(src, pos + 4), valueStart: pos + 8, explicitVr: false };
+  }
+  const c1 = src.bytes[pos + 4]!;
+  const c2 = src.bytes[pos + 5]!;
+  if (!isVrBytes(c1, c2)) throw malformed(`invalid VR bytes at ${pos} in element ${tagHex(tag)}`);
+  const vr = String.fromCharCode(c1, c2);
+  if (LONG_VRS.has(vr) || !KNOWN_VRS.has(vr)) {
+    if (pos + 12 > limit) throw new OutOfBytes(pos);
+    return { tag, vr: KNOWN_VRS.has(vr) ? vr : 'UN', length: u32(src, pos + 8), valueStart: pos + 12, explicitVr: true };
+  }
+  return { tag, vr, length: u16(src, pos + 6), valueStart: pos + 8, explicitVr: true };
+}
+
+/** Parser state shared by one file's parse. */
+export class DatasetParser {
+  private readonly limit: number;
+  /** Implicit VR little endian over the same bytes, for undefined-length UN (PS3.5 §6.2.2). */
+  private readonly implicitLe: Syntax;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.limit = bytes.length;
+    this.implicitLe = { src: { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), littleEndian: true }, explicitVr: false };
+  }
+
+  /** Makes the `Syntax` for this buffer. */
+  syntax(littleEndian: boolean, explicitVr: boolean): Syntax {
+    if (littleEndian && !explicitVr) return this.implicitLe;
+    return { src: { ...this.implicitLe.src, littleEndian }, explicitVr };
+  }
+
+  /**
+   * Reads top-level elements from `start` into `target` until Pixel Data, the end of the
+   * buffer (when complete) or, for the file meta, the first element of another group.
+   */
+  parseTopLevel(syntax: Syntax, start: number, target: Dataset, text: TextDecodeFn, top: TopLevel): ParsedTopLevel {
+    let pos = start;
+    let count = 0;
+    const { src } = syntax;
+    let decode = text;
+    while (true) {
+      if (pos === this.limit && top.complete) break;
+      if (pos + 8 > this.limit) {
+        if (top.onlyGroup !== undefined && top.complete) break;
+        throw new OutOfBytes(pos);
+      }
+      const group = u16(src, pos);
+      if (top.onlyGroup !== undefined && group !== top.onlyGroup) break;
+      const header = readHeader(syntax, pos, this.limit);
+      if (group === 0xfffe) throw malformed(`item tag ${tagHex(header.tag)} outside a sequence at byte ${pos}`);
+      if (header.tag >= FIRST_PIXEL_TAG) {
+        this.checkPixelData(header, top);
+        break;
+      }
+      const next = this.readElement(syntax, header, Number.POSITIVE_INFINITY, target, decode, 0);
+      if (header.tag === SPECIFIC_CHARACTER_SET) decode = charsetOf(target, text);
+      count++;
+      pos = next;
+    }
+    return { end: pos, elementCount: count };
+  }
+
+  /** PS3.10 §7.1: Pixel Data longer than the file means the file was cut short. */
+  private checkPixelData(header: Header, top: TopLevel): void {
+    if (header.tag !== PIXEL_DATA || header.length === UNDEFINED_LENGTH || top.fileSize === undefined) return;
+    const end = top.fileOffset + header.valueStart + header.length;
+    if (end > top.fileSize) {
+      throw new HeaderParseError(
+        'truncated',
+        `Pixel Data declares ${header.length} bytes but the file ends ${end - top.fileSize} bytes short`,
+      );
+    }
+  }
+
+  /** Reads one element's value into `target` (or skips it) and returns the position after it. */
+  private readElement(syntax: Syntax, header: Header, containerEnd: number, target: Dataset, text: TextDecodeFn, depth: number): number {
+    const { tag, valueStart } = header;
+    const group = tag >>> 16;
+    const keep = (group & 1) === 0 && (tag & 0xffff) !== 0;
+    if (header.length === UNDEFINED_LENGTH) {
+      return this.readUndefinedLength(syntax, header, target, text, depth, keep);
+    }
+    const valueEnd = valueStart + header.length;
+    if (valueEnd > containerEnd) {
+      if (containerEnd <= this.limit) throw malformed(`element ${tagHex(tag)} runs past the end of its item`);
+      throw new OutOfBytes(valueStart - 8);
+    }
+    if (valueEnd > this.limit) throw new OutOfBytes(valueStart - 8);
+    if (!keep) return valueEnd;
+    const vr = header.explicitVr ? header.vr : dictionaryVr(tag);
+    let element: DicomElement | undefined;
+    if (vr === 'SQ') {
+      element = { vr, Value: this.readItems(syntax, valueStart, valueEnd, text, depth + 1).items };
+    } else if (vr === 'UN' && header.explicitVr) {
+      element = this.readKnownUn(tag, valueStart, valueEnd, text, depth);
+    } else {
+      element = decodeElement(vr, syntax.src, valueStart, valueEnd, text);
+    }
+    if (element !== undefined) target[tagHex(tag)] = element;
+    return valueEnd;
+  }
+
+  /**
+   * A public element stored as UN in explicit VR (written by a system that did not know it):
+   * decoded with the dictionary VR, as implicit VR little endian, which is how UN keeps its
+   * value (PS3.5 §6.2.2).
+   */
+  private readKnownUn(tag: number, start: number, end: number, text: TextDecodeFn, depth: number): DicomElement | undefined {
+    const vr = dictionaryVr(tag);
+    if (vr === 'SQ') return { vr, Value: this.readItems(this.implicitLe, start, end, text, depth + 1).items };
+    return decodeElement(vr, this.implicitLe.src, start, end, text);
+  }
+
+  private readUndefinedLength(syntax: Syntax, header: Header, target: Dataset, text: TextDecodeFn, depth: number, keep: boolean): number {
+    const vr = header.explicitVr ? header.vr : dictionaryVr(header.tag);
+    const { valueStart } = header;
+    if (header.explicitVr && vr !== 'SQ' && vr !== 'UN') {
+      if (vr === 'OB' || vr === 'OW' || vr === 'OF' || vr === 'OD' || vr === 'OL' || vr === 'OV') {
+        return this.skipFragments(syntax, valueStart);
+      }
+      throw malformed(`element ${tagHex(header.tag)} of VR ${vr} has undefined length`);
+    }
+    const itemSyntax = header.explicitVr && vr === 'UN' ? this.implicitLe : syntax;
+    const { items, end } = this.readItems(itemSyntax, valueStart, Number.POSITIVE_INFINITY, text, depth + 1);
+    if (keep) target[tagHex(header.tag)] = { vr: 'SQ', Value: items };
+    return end;
+  }
+
+  /** Encapsulated fragments (PS3.5 §A.4), e.g. an icon's compressed pixels: skipped. */
+  private skipFragments(syntax: Syntax, start: number): number {
+    let pos = start;
+    while (true) {
+      if (pos + 8 > this.limit) throw new OutOfBytes(pos);
+      const tag = u16(syntax.src, pos) * 0x10000 + u16(syntax.src, pos + 2);
+      const length = u32(syntax.src, pos + 4);
+      if (tag === SEQUENCE_DELIMITATION) return pos + 8;
+      if (tag !== ITEM || length === UNDEFINED_LENGTH) throw malformed(`invalid fragment at byte ${pos}`);
+      if (pos + 8 + length > this.limit) throw new OutOfBytes(pos);
+      pos += 8 + length;
+    }
+  }
+
+  /** Items of a sequence; `end` is infinite for undefined length (ended by FFFE,E0DD). */
+  private readItems(syntax: Syntax, start: number, end: number, text: TextDecodeFn, depth: number): { items: Dataset[]; end: number } {
+    if (depth > MAX_SEQUENCE_DEPTH) throw malformed(`sequences nested deeper than ${MAX_SEQUENCE_DEPTH}`);
+    const items: Dataset[] = [];
+    const { src } = syntax;
+    let pos = start;
+    while (pos < end) {
+      if (pos + 8 > end && end <= this.limit) throw malformed(`sequence ends inside an item header at byte ${pos}`);
+      if (pos + 8 > this.limit) throw new OutOfBytes(pos);
+      const tag = u16(src, pos) * 0x10000 + u16(src, pos + 2);
+      const length = u32(src, pos + 4);
+      if (tag === SEQUENCE_DELIMITATION) return { items, end: pos + 8 };
+      if (tag !== ITEM) throw malformed(`expected an item at byte ${pos}, found ${tagHex(tag)}`);
+      const item: Dataset = {};
+      if (length === UNDEFINED_LENGTH) {
+        pos = this.readItem(syntax, pos + 8, Number.POSITIVE_INFINITY, item, text, depth);
+      } else {
+        const itemEnd = pos + 8 + length;
+        if (itemEnd > end) {
+          if (end <= this.limit) throw malformed(`item at byte ${pos} runs past the end of its sequence`);
+          throw new OutOfBytes(pos);
+        }
+        if (itemEnd > this.limit) throw new OutOfBytes(pos);
+        this.readItem(syntax, pos + 8, itemEnd, item, text, depth);
+        pos = itemEnd;
+      }
+      items.push(item);
+    }
+    return { items, end: pos };
+  }
+
+  /** An item's elements up to `end`, or to its Item Delimitation Item when `end` is infinite. */
+  private readItem(syntax: Syntax, start: number, end: number, target: Dataset, text: TextDecodeFn, depth: number): number {
+    let pos = start;
+    let decode = text;
+    while (pos < end) {
+      if (pos + 8 > end && end <= this.limit) throw malformed(`item ends inside an element header at byte ${pos}`);
+      if (pos + 8 > this.limit) throw new OutOfBytes(pos);
+      const header = readHeader(syntax, pos, this.limit);
+      if (header.tag === ITEM_DELIMITATION) return pos + 8;
+      if (header.tag >>> 16 === 0xfffe) throw malformed(`unexpected ${tagHex(header.tag)} inside an item at byte ${pos}`);
+      pos = this.readElement(syntax, header, end, target, decode, depth);
+      if (header.tag === SPECIFIC_CHARACTER_SET) decode = charsetOf(target, text);
+    }
+    return pos;
+  }
+}
+
+/**
+ * The decoder named by a dataset's (0008,0005) just read; an empty value is the default
+ * repertoire (PS3.3 §C.12.1.1.2), an element left out (kept as UN) keeps the inherited one.
+ */
+function charsetOf(ds: Dataset, inherited: TextDecodeFn): TextDecodeFn {
+  const element = ds['00080005'];
+  if (element === undefined) return inherited;
+  const terms = element.Value;
+  if (terms === undefined || terms.length === 0) return DEFAULT_CHARACTER_SET;
+  return characterSetDecoder(terms.map((term) => (typeof term === 'string' ? term : null)));
+}

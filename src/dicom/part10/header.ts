@@ -1,0 +1,202 @@
+/**
+ * From Part 10 bytes to one DICOM JSON dataset: preamble and file meta (PS3.10 §7.1), the
+ * transfer syntax it names (or a guess when there is none), then the dataset up to Pixel Data.
+ */
+import { constants, inflateRawSync, inflateSync } from 'node:zlib';
+import type { Dataset } from '../dataset.js';
+import { DEFAULT_CHARACTER_SET } from './charset.js';
+import { DatasetParser, isVrBytes, KNOWN_VRS, OutOfBytes } from './dataset-parser.js';
+import { HeaderParseError, type HeaderResult } from './result.js';
+import {
+  encodingOf,
+  EXPLICIT_BE,
+  EXPLICIT_LE,
+  EXPLICIT_VR_BIG_ENDIAN,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  IMPLICIT_LE,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  type DatasetEncoding,
+} from './transfer-syntax.js';
+
+const PREAMBLE_LENGTH = 128;
+const FILE_META_GROUP = 0x0002;
+/** Upper bound of an inflated deflate stream we are willing to hold (PS3.5 §A.5). */
+const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+/** First slice of a deflated dataset to inflate; grown fourfold while the header needs more. */
+const FIRST_DEFLATE_SLICE = 64 * 1024;
+
+/** A result, plus whether the parse stopped only because the buffer ended before the file did. */
+export type HeaderOutcome = HeaderResult & { readonly needsMoreBytes?: boolean };
+
+export interface ParseOptions {
+  /** Size of the whole file; when absent the bytes are taken to be the whole file. */
+  fileSize?: number;
+}
+
+function hasMagic(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= PREAMBLE_LENGTH + 4 &&
+    bytes[128] === 0x44 &&
+    bytes[129] === 0x49 &&
+    bytes[130] === 0x43 &&
+    bytes[131] === 0x4d
+  );
+}
+
+/**
+ * Guesses the encoding of a dataset or meta group starting at `pos` from its first element:
+ * the group (read in either byte order) must satisfy `plausible`, and explicit VR shows as two
+ * VR letters after the tag. Returns `undefined` when the bytes do not look like DICOM at all.
+ */
+export function sniffEncoding(bytes: Uint8Array, pos: number, plausible: (group: number) => boolean): DatasetEncoding | undefined {
+  if (pos + 8 > bytes.length) return undefined;
+  const groupLe = bytes[pos]! | (bytes[pos + 1]! << 8);
+  const groupBe = (bytes[pos]! << 8) | bytes[pos + 1]!;
+  const c1 = bytes[pos + 4];
+  const c2 = bytes[pos + 5];
+  const explicit = isVrBytes(c1, c2) && KNOWN_VRS.has(String.fromCharCode(c1!, c2!));
+  if (plausible(groupLe)) {
+    if (explicit) return EXPLICIT_LE;
+    const length = (bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16)) + bytes[pos + 7]! * 0x1000000;
+    return length === 0xffffffff || pos + 8 + length <= bytes.length || length < 0x1000000 ? IMPLICIT_LE : undefined;
+  }
+  if (plausible(groupBe) && explicit) return EXPLICIT_BE;
+  return undefined;
+}
+
+/** Without preamble or meta, the first element must be an early public group (0004–0030). */
+function isEarlyGroup(group: number): boolean {
+  return (group & 1) === 0 && group >= 0x0004 && group <= 0x0030;
+}
+
+/** After a file meta or the DICM prefix: any group but the meta's own and the item tags. */
+function isDatasetGroup(group: number): boolean {
+  return group !== 0x0000 && group !== FILE_META_GROUP && group < 0xfffe;
+}
+
+function uidOf(encoding: DatasetEncoding): string {
+  if (!encoding.explicitVr) return IMPLICIT_VR_LITTLE_ENDIAN;
+  return encoding.littleEndian ? EXPLICIT_VR_LITTLE_ENDIAN : EXPLICIT_VR_BIG_ENDIAN;
+}
+
+function transferSyntaxOf(meta: Dataset): string | undefined {
+  const value = meta['00020010']?.Value?.[0];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function failure(reason: HeaderResult & { ok: false }): HeaderOutcome {
+  return reason;
+}
+
+/**
+ * Parses the header of a Part 10 file. Pure and total: every problem is a `HeaderOutcome`
+ * with a reason; `needsMoreBytes` tells the file reader that a longer read may succeed.
+ */
+export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}): HeaderOutcome {
+  const complete = options.fileSize === undefined || bytes.length >= options.fileSize;
+  try {
+    return parseOrThrow(bytes, options.fileSize ?? bytes.length, complete);
+  } catch (error) {
+    if (error instanceof OutOfBytes) {
+      return { ok: false, reason: 'truncated', detail: error.message, needsMoreBytes: !complete };
+    }
+    if (error instanceof HeaderParseError) return failure({ ok: false, reason: error.reason, detail: error.message });
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return failure({ ok: false, reason: 'malformed', detail: message });
+  }
+}
+
+function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): HeaderOutcome {
+  if (bytes.length === 0) return failure({ ok: false, reason: 'not-dicom', detail: 'empty file' });
+  const magic = hasMagic(bytes);
+  let pos = magic ? PREAMBLE_LENGTH + 4 : 0;
+  const parser = new DatasetParser(bytes);
+  const dataset: Dataset = {};
+
+  let metaElements = 0;
+  const metaEncoding = sniffEncoding(bytes, pos, (group) => group === FILE_META_GROUP);
+  if (metaEncoding !== undefined && metaEncoding.littleEndian) {
+    const meta = parser.parseTopLevel(parser.syntax(true, metaEncoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
+      fileOffset: 0,
+      fileSize,
+      complete,
+      onlyGroup: FILE_META_GROUP,
+    });
+    pos = meta.end;
+    metaElements = meta.elementCount;
+  }
+
+  const declared = transferSyntaxOf(dataset);
+  let encoding = declared === undefined ? undefined : encodingOf(declared);
+  if (encoding === undefined) {
+    if (!magic && metaElements === 0) {
+      encoding = sniffEncoding(bytes, pos, isEarlyGroup);
+      if (encoding === undefined) {
+        if (!complete && bytes.length < PREAMBLE_LENGTH + 4) throw new OutOfBytes(0);
+        return failure({ ok: false, reason: 'not-dicom', detail: 'no DICM prefix, file meta or recognisable first element' });
+      }
+    } else if (declared !== undefined) {
+      encoding = sniffEncoding(bytes, pos, isDatasetGroup) === EXPLICIT_LE ? EXPLICIT_LE : undefined;
+      if (encoding === undefined) {
+        return failure({ ok: false, reason: 'unsupported-transfer-syntax', detail: `transfer syntax ${declared}` });
+      }
+    } else {
+      encoding = sniffEncoding(bytes, pos, isDatasetGroup);
+      if (encoding === undefined) {
+        if (pos >= bytes.length && !complete) throw new OutOfBytes(pos);
+        const detail = pos >= bytes.length ? 'file meta but no dataset' : 'no transfer syntax and an unrecognisable dataset';
+        return failure({ ok: false, reason: magic ? 'malformed' : 'not-dicom', detail });
+      }
+    }
+  }
+  const transferSyntaxUid = declared ?? uidOf(encoding);
+  // Some writers declare an explicit VR syntax but write the dataset in implicit VR: the first
+  // element has no VR letters after its tag, and reading it as implicit VR recovers the file.
+  if (encoding === EXPLICIT_LE && sniffEncoding(bytes, pos, isDatasetGroup) === IMPLICIT_LE) {
+    encoding = IMPLICIT_LE;
+  }
+
+  if (encoding.deflated) {
+    parseDeflated(bytes.subarray(pos), complete, dataset);
+  } else {
+    parser.parseTopLevel(parser.syntax(encoding.littleEndian, encoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
+      fileOffset: 0,
+      fileSize,
+      complete,
+    });
+  }
+  return { ok: true, dataset, transferSyntaxUid };
+}
+
+/** Inflates `compressed` (raw deflate, or zlib-wrapped as some writers do), keeping what a partial stream yields. */
+function inflate(compressed: Uint8Array): Buffer {
+  const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED_BYTES };
+  const zlibWrapped = compressed.length >= 2 && (compressed[0]! & 0x0f) === 8 && ((compressed[0]! << 8) | compressed[1]!) % 31 === 0;
+  return zlibWrapped ? inflateSync(compressed, options) : inflateRawSync(compressed, options);
+}
+
+/**
+ * Deflated explicit VR little endian (PS3.5 §A.5): inflates a growing prefix of the stream
+ * until the header is complete, so a large deflated file costs only its header.
+ */
+function parseDeflated(compressed: Uint8Array, complete: boolean, target: Dataset): void {
+  let slice = Math.min(FIRST_DEFLATE_SLICE, compressed.length);
+  while (true) {
+    const whole = slice >= compressed.length;
+    const inflated = inflate(compressed.subarray(0, slice));
+    const parser = new DatasetParser(inflated);
+    const attempt: Dataset = {};
+    try {
+      parser.parseTopLevel(parser.syntax(true, true), 0, attempt, DEFAULT_CHARACTER_SET, {
+        fileOffset: 0,
+        fileSize: undefined,
+        complete: whole && complete,
+      });
+      Object.assign(target, attempt);
+      return;
+    } catch (error) {
+      if (!(error instanceof OutOfBytes) || whole) throw error;
+      slice = Math.min(slice * 4, compressed.length);
+    }
+  }
+}
