@@ -1,0 +1,46 @@
+/** The study's endpoint (SPEC §2.1): a file:// reference, or a DICOMweb Endpoint resource (R4 / R5). */
+import type { Endpoint as EndpointR4 } from 'fhir/r4';
+import type { Endpoint as EndpointR5 } from 'fhir/r5';
+import { ENDPOINT_CONNECTION_TYPE_SYSTEM, ENDPOINT_PAYLOAD_TYPE_SYSTEM, URI_SYSTEM } from './systems.js';
+
+const WADO_RS = { system: ENDPOINT_CONNECTION_TYPE_SYSTEM, code: 'dicom-wado-rs' };
+const DICOM_PAYLOAD = { coding: [{ system: ENDPOINT_PAYLOAD_TYPE_SYSTEM, code: 'DICOM' }] };
+
+/** `file://` + absolute directory, as the Python library wrote it (a directory starting with `/` gives `file:///…`). */
+export function fileEndpointReference(directory: string): string {
+  return `file://${directory}`;
+}
+
+/** The base URL doubles as the Endpoint's identifier, so a conditional update finds it again. */
+function identifier(baseUrl: string) {
+  return [{ system: URI_SYSTEM, value: baseUrl }];
+}
+
+/** R4 Endpoint: `connectionType` is one Coding, `payloadType` a required CodeableConcept list. */
+export function dicomwebEndpointR4(baseUrl: string, id?: string): EndpointR4 {
+  return {
+    resourceType: 'Endpoint',
+    ...(id === undefined ? {} : { id }),
+    identifier: identifier(baseUrl),
+    status: 'active',
+    connectionType: { ...WADO_RS },
+    name: 'DICOMweb WADO-RS',
+    payloadType: [structuredClone(DICOM_PAYLOAD)],
+    payloadMimeType: ['application/dicom'],
+    address: baseUrl,
+  };
+}
+
+/** R5 Endpoint: `connectionType` became a CodeableConcept list and payload types moved into `payload`. */
+export function dicomwebEndpointR5(baseUrl: string, id?: string): EndpointR5 {
+  return {
+    resourceType: 'Endpoint',
+    ...(id === undefined ? {} : { id }),
+    identifier: identifier(baseUrl),
+    status: 'active',
+    connectionType: [{ coding: [{ ...WADO_RS }] }],
+    name: 'DICOMweb WADO-RS',
+    payload: [{ type: [structuredClone(DICOM_PAYLOAD)], mimeType: ['application/dicom'] }],
+    address: baseUrl,
+  };
+}

@@ -1,0 +1,59 @@
+/** Order identifiers and requested procedure (SPEC §2.1 identifier/basedOn, §2.6 ServiceRequest). */
+import type { CodeableConcept, Identifier } from 'fhir/r4';
+import { getSequence, getString, type Dataset } from '../dicom/dataset.js';
+import { Tag } from '../dicom/tags.js';
+import { firstWith } from './study/pick.js';
+import { V2_0203_SYSTEM } from './systems.js';
+import { toCodeableConcepts } from './values/coding.js';
+import { issuerFromItem, withIssuer } from './values/issuer.js';
+
+/** What the datasets say about the order the study fulfils. */
+export interface OrderInfo {
+  /** Accession Number with its issuer, type ACSN (v2-0203). */
+  accession?: Identifier;
+  /** Accession, Requested Procedure ID, Placer (PLAC) and Filler (FILL) order numbers. */
+  identifiers: Identifier[];
+  /** Requested Procedure Code Sequence (0032,1064). */
+  codes: CodeableConcept[];
+}
+
+function typed(code: string): Pick<Identifier, 'use' | 'type'> {
+  return { use: 'usual', type: { coding: [{ system: V2_0203_SYSTEM, code }] } };
+}
+
+function stringOf(datasets: readonly Dataset[], tag: Parameters<typeof getString>[1]): string | undefined {
+  const ds = firstWith(datasets, tag);
+  return ds === undefined ? undefined : getString(ds, tag);
+}
+
+/**
+ * Reads the order identifiers from the first dataset that has each. Issuer of Accession Number
+ * Sequence (0008,0051) is an HL7 v2 HD item; the other order numbers carry no issuer here.
+ */
+export function readOrder(datasets: readonly Dataset[]): OrderInfo {
+  const identifiers: Identifier[] = [];
+  let accession: Identifier | undefined;
+  const accessionDs = firstWith(datasets, Tag.AccessionNumber);
+  const accessionValue = accessionDs === undefined ? undefined : getString(accessionDs, Tag.AccessionNumber);
+  if (accessionDs !== undefined && accessionValue !== undefined) {
+    const issuer = issuerFromItem(getSequence(accessionDs, Tag.IssuerOfAccessionNumberSequence)[0]);
+    accession = withIssuer(typed('ACSN'), accessionValue, issuer);
+    identifiers.push(accession);
+  }
+  const requestedProcedureId = stringOf(datasets, Tag.RequestedProcedureID);
+  if (requestedProcedureId !== undefined) identifiers.push({ use: 'secondary', type: { text: 'Requested Procedure ID' }, value: requestedProcedureId });
+  const placer = stringOf(datasets, Tag.PlacerOrderNumberImagingServiceRequest);
+  if (placer !== undefined) identifiers.push({ ...typed('PLAC'), value: placer });
+  const filler = stringOf(datasets, Tag.FillerOrderNumberImagingServiceRequest);
+  if (filler !== undefined) identifiers.push({ ...typed('FILL'), value: filler });
+  const codesDs = firstWith(datasets, Tag.RequestedProcedureCodeSequence);
+  const codes = codesDs === undefined ? [] : toCodeableConcepts(getSequence(codesDs, Tag.RequestedProcedureCodeSequence));
+  const order: OrderInfo = { identifiers, codes };
+  if (accession !== undefined) order.accession = accession;
+  return order;
+}
+
+/** Whether there is any order to refer to (and, in Bundle form, a ServiceRequest to write). */
+export function hasOrder(order: OrderInfo): boolean {
+  return order.identifiers.length > 0 || order.codes.length > 0;
+}
