@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, ImagingStudy } from 'fhir/r4';
+import type { Bundle, BundleEntry, ImagingStudy, Patient } from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
 import { combineOutputs } from '../../src/cli/combine-outputs.js';
 import type { Conversion } from '../../src/convert/options.js';
@@ -34,7 +34,7 @@ describe('combineOutputs', () => {
   });
 
   it('keeps the first of two different entries with one fullUrl and reports the fullUrl', () => {
-    const other: BundleEntry = { ...patient, resource: { resourceType: 'Patient', id: 'p', gender: 'male' } };
+    const other: BundleEntry = { ...patient, resource: { resourceType: 'Patient', id: 'p', gender: 'male' } as Patient };
     const { json, conflicts } = combineOutputs([conversion('1.1', transaction([patient])), conversion('1.2', transaction([other]))], 'bundle');
     expect((json as Bundle).entry).toEqual([patient]);
     expect(conflicts).toEqual(['urn:uuid:p']);

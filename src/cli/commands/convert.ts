@@ -1,0 +1,91 @@
+/** `dicom2fhir convert <dir>`: a folder of DICOM files to FHIR JSON on stdout or in a file. */
+import { parseArgs } from 'node:util';
+import { convertFolder } from '../../folder/convert-folder.js';
+import { combineOutputs } from '../combine-outputs.js';
+import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_HELP, toConvertOptions, writeOutput } from '../output-options.js';
+import { createProgress } from '../progress.js';
+import { reportError } from '../report-error.js';
+import { formatIssues, formatSummary } from '../summary.js';
+import { UsageError } from '../usage-error.js';
+
+/** The command's parseArgs specs: the shared output options plus the folder's own. */
+export const CONVERT_OPTIONS = {
+  ...OUTPUT_OPTIONS,
+  split: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const CONVERT_HELP: string = [
+  'Usage: dicom2fhir convert <dir> [options]',
+  '',
+  'Reads every file under <dir> (recursively, whatever the extension), skips files that are not',
+  'DICOM, DICOMDIR files and files without a Study Instance UID, and converts the study to FHIR.',
+  'The JSON goes to standard output; a one-line summary and any warnings go to standard error.',
+  '',
+  'Options:',
+  ...OUTPUT_OPTIONS_HELP,
+  '  --split                  convert every study in <dir> instead of stopping when there are',
+  '                           several (default: off, several studies are an error). Output: with',
+  '                           --format imagingstudy a Bundle of type collection holding one',
+  '                           ImagingStudy per study; with --format bundle ONE transaction Bundle',
+  "                           holding every study's entries, deduplicated by fullUrl (two studies",
+  '                           of one patient share the Patient entry)',
+  '  -h, --help               show this help',
+  '',
+  'Exit codes: 0 converted; 2 input error (folder missing, no DICOM found, several studies',
+  'without --split, bad option value); 1 unexpected error (set DEBUG=1 for a stack trace).',
+].join('\n');
+
+export interface ConvertIo {
+  stderr: { isTTY?: boolean; columns?: number; write(text: string): unknown };
+  stdout: { write(text: string): unknown };
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: CONVERT_OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+export async function run(argv: string[], io: ConvertIo = { stderr: process.stderr, stdout: process.stdout }): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help === true) {
+      io.stdout.write(CONVERT_HELP + '\n');
+      return 0;
+    }
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0 ? 'missing <dir>: the folder to convert' : `expected one folder, got ${positionals.length}: ${positionals.join(' ')}`,
+        'dicom2fhir convert <dir> [options]',
+      );
+    }
+    const dir = positionals[0] as string;
+    const split = values.split === true;
+    const options = toConvertOptions(values);
+
+    const progress = createProgress(io.stderr);
+    let result;
+    try {
+      result = await convertFolder(dir, { ...options, split, onProgress: (done, total) => progress.update(done, total) });
+    } finally {
+      progress.finish();
+    }
+
+    const combined = split ? combineOutputs(result.outputs, options.format ?? 'imagingstudy') : undefined;
+    const json = combined?.json ?? (result.outputs[0]?.resource as unknown);
+    await writeOutput(json, values.out);
+
+    io.stderr.write(formatSummary(result.outputs, result.skipped, split) + '\n');
+    for (const line of formatIssues(result.outputs)) io.stderr.write(line + '\n');
+    for (const url of combined?.conflicts ?? []) {
+      io.stderr.write(`warning: entry ${url} differs between studies; the first study's entry was kept\n`);
+    }
+    return 0;
+  } catch (error) {
+    return reportError('convert', error, io.stderr);
+  }
+}

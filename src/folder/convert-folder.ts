@@ -1,0 +1,121 @@
+/** The folder source: a directory tree of Part 10 files in, one ImagingStudy (or one per study) out. */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ImagingStudy as ImagingStudyR4 } from 'fhir/r4';
+import { convertStudy } from '../convert/index.js';
+import type { Conversion, ConvertOptions } from '../convert/options.js';
+import { readDicomHeader, type HeaderResult } from '../dicom/part10/index.js';
+import { classify } from './classify.js';
+import { FolderError } from './errors.js';
+import { describeStudies, groupByStudy, type FolderInstance } from './group.js';
+import { mapWithConcurrency } from './pool.js';
+import { countSkipReasons, type SkippedFile } from './skip.js';
+import { walkFiles } from './walk.js';
+
+/** Header reads in flight; measured on the pydicom corpus and generated studies (see README). */
+export const DEFAULT_CONCURRENCY = 32;
+
+export interface FolderConvertOptions extends ConvertOptions {
+  /** One Conversion per study instead of an error when the folder holds several studies. */
+  split?: boolean;
+  /** Called after each file's header is read: `done` of `total` candidate files. */
+  onProgress?: (done: number, total: number) => void;
+  /** Header reads in flight; default {@link DEFAULT_CONCURRENCY}. */
+  concurrency?: number;
+}
+
+export interface FolderStudy {
+  studyInstanceUid: string;
+  /** Absolute paths of the files that make up the study, in code-unit order. */
+  files: string[];
+}
+
+export interface FolderConversion {
+  /** One Conversion, or one per study (ordered by Study Instance UID) with `split`. */
+  outputs: Conversion[];
+  studies: FolderStudy[];
+  /** Files that are in no study, with the reason; every candidate file is in `studies` or here. */
+  skipped: SkippedFile[];
+  /** Regular files whose header was read (files in `studies` plus those skipped after a read). */
+  filesRead: number;
+}
+
+async function assertDirectory(dir: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    throw new FolderError('directory-missing', `directory not found: ${dir}`, { cause: error });
+  }
+  if (!isDirectory) throw new FolderError('directory-missing', `not a directory: ${dir}`);
+}
+
+function skippedSummary(skipped: readonly SkippedFile[]): string {
+  if (skipped.length === 0) return 'nothing skipped';
+  return `skipped: ${countSkipReasons(skipped)
+    .map((c) => `${c.label}: ${c.count}`)
+    .join(', ')}`;
+}
+
+/**
+ * Converts every study found under `dir` (SPEC §3). Files are read header-only by the Part 10
+ * reader, grouped by Study Instance UID (0020,000D) and converted by the same pure converter the
+ * bridge uses, so a folder and a DICOMweb source give the same ImagingStudy. The endpoint
+ * defaults to the absolute directory, as the Python library's `file://` endpoint did.
+ *
+ * Throws {@link FolderError}: `directory-missing`; `no-dicom` when no file yields a study;
+ * `multiple-studies` without `split`, naming every UID with its file count, because silently
+ * dropping studies is what the Python library did wrong.
+ */
+export async function convertFolder(dir: string, options: FolderConvertOptions = {}): Promise<FolderConversion> {
+  const { split = false, onProgress, concurrency = DEFAULT_CONCURRENCY, ...convertOptions } = options;
+  const root = resolve(dir);
+  await assertDirectory(root);
+
+  const walk = await walkFiles(root);
+  const skipped: SkippedFile[] = walk.failures.map((f) => ({ path: f.path, reason: 'unreadable', detail: f.detail }));
+  onProgress?.(0, walk.files.length);
+  const headers: HeaderResult[] = await mapWithConcurrency(walk.files, concurrency, (path) => readDicomHeader(path), onProgress);
+
+  const instances: FolderInstance[] = [];
+  walk.files.forEach((path, index) => {
+    const classified = classify(path, headers[index] as HeaderResult);
+    if (classified.kind === 'instance') instances.push(classified);
+    else skipped.push(classified.skipped);
+  });
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  const groups = groupByStudy(instances);
+  if (groups.length === 0) {
+    throw new FolderError(
+      'no-dicom',
+      `no DICOM instance with a Study Instance UID found in ${root} (${walk.files.length} files read, ${skippedSummary(skipped)})`,
+    );
+  }
+  if (groups.length > 1 && !split) {
+    throw new FolderError(
+      'multiple-studies',
+      `${groups.length} studies found: ${describeStudies(groups)}; convert one study per folder or split them (CLI: --split)`,
+      { studies: groups.map((g) => ({ studyInstanceUid: g.studyInstanceUid, files: g.files })) },
+    );
+  }
+
+  const finalOptions: ConvertOptions = { ...convertOptions, endpoint: convertOptions.endpoint ?? { kind: 'file', directory: root } };
+  const outputs = groups.map((group) => convertStudy(group.datasets, finalOptions));
+  return {
+    outputs,
+    studies: groups.map((g) => ({ studyInstanceUid: g.studyInstanceUid, files: g.files })),
+    skipped,
+    filesRead: walk.files.length,
+  };
+}
+
+/**
+ * The Python library's entry point under its TypeScript name: one R4 ImagingStudy with contained
+ * Patient, as `dicom2fhir.process_dicom_2_fhir(directory)` returned, but failing loudly on a
+ * folder of several studies instead of dropping all but one.
+ */
+export async function processDicom2Fhir(dir: string): Promise<ImagingStudyR4> {
+  const { outputs } = await convertFolder(dir, { fhirVersion: 'R4', format: 'imagingstudy' });
+  return (outputs[0] as Conversion).resource as ImagingStudyR4;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { Dataset } from '../../src/dicom/dataset.js';
+import { classify, isDicomdir, MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../../src/folder/classify.js';
+
+const study: Dataset = { '0020000D': { vr: 'UI', Value: ['1.2.840.1'] } };
+
+describe('classify', () => {
+  it('passes the reader skip reason and detail through', () => {
+    expect(classify('/d/x', { ok: false, reason: 'truncated', detail: 'ends inside (0010,0010)' })).toEqual({
+      kind: 'skipped',
+      skipped: { path: '/d/x', reason: 'truncated', detail: 'ends inside (0010,0010)' },
+    });
+  });
+
+  it('returns an instance with its Study Instance UID', () => {
+    expect(classify('/d/x', { ok: true, dataset: study, transferSyntaxUid: '1.2.840.10008.1.2.1' })).toEqual({
+      kind: 'instance',
+      path: '/d/x',
+      studyInstanceUid: '1.2.840.1',
+      dataset: study,
+    });
+  });
+
+  it('skips a dataset without Study Instance UID, or with an empty one', () => {
+    for (const dataset of [{}, { '0020000D': { vr: 'UI', Value: [''] } }] as Dataset[]) {
+      const result = classify('/d/x', { ok: true, dataset, transferSyntaxUid: '1.2.840.10008.1.2' });
+      expect(result.kind === 'skipped' && result.skipped.reason).toBe('no-study-instance-uid');
+    }
+  });
+
+  it('skips a DICOMDIR as DICOMDIR, not as a file without study', () => {
+    const dicomdir: Dataset = { '00041220': { vr: 'SQ', Value: [] } };
+    const result = classify('/d/DICOMDIR', { ok: true, dataset: dicomdir, transferSyntaxUid: '1.2.840.10008.1.2.1' });
+    expect(result.kind === 'skipped' && result.skipped.reason).toBe('dicomdir');
+  });
+});
+
+describe('isDicomdir', () => {
+  it('recognises the Media Storage Directory SOP Class in the file meta', () => {
+    expect(isDicomdir({ '00020002': { vr: 'UI', Value: [MEDIA_STORAGE_DIRECTORY_SOP_CLASS] } })).toBe(true);
+  });
+  it('does not mistake an image for a DICOMDIR', () => {
+    expect(isDicomdir({ '00020002': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] }, ...study })).toBe(false);
+  });
+});
