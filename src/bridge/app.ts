@@ -1,0 +1,155 @@
+/**
+ * Builds the whole bridge for `dicom2fhir serve` from a validated configuration: the store, the
+ * DICOMweb client, the sync service (with the same converter as the folder CLI), the Orthanc
+ * change-feed follower, the scheduled QIDO-RS reconciler and the HTTP API; and stops them in the
+ * order that loses nothing: no new requests, no new triggers, in-flight syncs finished (bounded),
+ * store closed.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/index.js';
+import type { ConvertOptions } from '../convert/options.js';
+import { createDicomWebClient, fetchStudyMetadata, searchStudies } from '../dicomweb/index.js';
+import { createLogger, type Logger } from '../logging/index.js';
+import { createHttpApp } from '../server/index.js';
+import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
+import { createReconciler, type Reconciler } from './reconcile/index.js';
+import { openStudyStore, type BridgeStore } from './store/index.js';
+import { createSyncService, errorMessage, type BridgeSyncService } from './sync/index.js';
+
+/** How long `/readyz` waits for Orthanc's `GET /system`. */
+export const READY_TIMEOUT_MS = 2000;
+/** How long shutdown waits for in-flight syncs before closing the store anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+export interface Bridge {
+  /** `http://host:port` the API listens on (the real port when the configured one was 0). */
+  url: string;
+  store: BridgeStore;
+  sync: BridgeSyncService;
+  changes?: ChangeFeedFollower;
+  reconciler?: Reconciler;
+  /** Stops everything; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartBridgeOptions {
+  logger?: Logger;
+  shutdownTimeoutMs?: number;
+}
+
+function basicAuth(config: Config): { username: string; password: string } | undefined {
+  return config.orthancUsername !== undefined && config.orthancPassword !== undefined
+    ? { username: config.orthancUsername, password: config.orthancPassword }
+    : undefined;
+}
+
+/** Orthanc `GET /system` (its cheapest authenticated call) within `READY_TIMEOUT_MS`. */
+export function orthancCheck(config: Config, timeoutMs = READY_TIMEOUT_MS): () => Promise<void> {
+  const auth = basicAuth(config);
+  const headers: Record<string, string> =
+    auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+  return async () => {
+    const response = await fetch(`${config.orthancUrl}/system`, { headers, signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+      throw new Error(`Orthanc GET /system failed: ${errorMessage(error)}`, { cause: error });
+    });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`Orthanc GET /system answered HTTP ${response.status}`);
+  };
+}
+
+function withTimeout(promise: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      resolve();
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function startBridge(config: Config, options: StartBridgeOptions = {}): Promise<Bridge> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const auth = basicAuth(config);
+  const store = openStudyStore(config.dataDir);
+  const dicomWeb = createDicomWebClient({ baseUrl: config.dicomWebUrl, ...(auth ?? {}) });
+  const convertOptions: ConvertOptions = {
+    fhirVersion: config.fhirVersion,
+    format: 'imagingstudy',
+    endpoint: { kind: 'dicomweb', baseUrl: config.dicomWebUrl },
+    ...(config.timezone === undefined ? {} : { timezone: config.timezone }),
+  };
+  const sync = createSyncService({
+    store,
+    fetchStudy: (uid) => fetchStudyMetadata(dicomWeb, uid),
+    convertOptions,
+    logger: logger.child({ component: 'sync' }),
+    concurrency: config.syncConcurrency,
+  });
+  const changes =
+    config.changesPollInterval > 0
+      ? createChangeFeedFollower({
+          orthancUrl: config.orthancUrl,
+          ...(auth === undefined ? {} : { auth }),
+          store,
+          sync,
+          intervalMs: config.changesPollInterval,
+          logger: logger.child({ component: 'changes' }),
+        })
+      : undefined;
+  const reconciler =
+    config.syncCron !== 'off'
+      ? createReconciler({
+          searchStudies: (query) => searchStudies(dicomWeb, query),
+          store,
+          sync,
+          cron: config.syncCron,
+          logger: logger.child({ component: 'reconcile' }),
+        })
+      : undefined;
+
+  const app = createHttpApp({
+    store,
+    sync,
+    orthancStudies: { remember: (id, uid) => store.mapOrthancStudyId(id, uid), lookup: (id) => store.studyUidForOrthancId(id) },
+    reconcileSoon: () => {
+      const run = reconciler?.runOnce() ?? changes?.pollOnce();
+      run?.then(
+        () => undefined,
+        (error: unknown) => logger.warn({ error: errorMessage(error) }, 'catch-up after an unknown deletion failed; the next scheduled run retries'),
+      );
+    },
+    checkSource: orthancCheck(config),
+    fhirVersion: config.fhirVersion,
+    ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+    ...(config.webhookSecret === undefined ? {} : { webhookSecret: config.webhookSecret }),
+    logger: logger.child({ component: 'http' }),
+  });
+  const server: Server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  changes?.start();
+  reconciler?.start();
+  logger.info({ url, dicomWebUrl: config.dicomWebUrl, fhirVersion: config.fhirVersion, changeFeed: changes !== undefined, reconcile: config.syncCron }, 'bridge started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info({ inFlight: sync.status().inFlight, queued: sync.status().queued }, 'bridge stopping');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.all([changes?.stop(), reconciler?.stop()]);
+      const timeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
+      await withTimeout(sync.stop(), timeoutMs, () => logger.warn({ inFlight: sync.status().inFlight, timeoutMs }, 'in-flight syncs did not finish in time; they are retried at the next start'));
+      server.closeAllConnections();
+      await closed;
+      store.close();
+      logger.info({}, 'bridge stopped');
+    })());
+
+  return { url, store, sync, ...(changes === undefined ? {} : { changes }), ...(reconciler === undefined ? {} : { reconciler }), stop };
+}
