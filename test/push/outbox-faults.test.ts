@@ -1,0 +1,80 @@
+/** Outbox behaviour under server answers a real engine does not give on demand (429 with Retry-After, 401), played by nock. */
+import Database from 'better-sqlite3';
+import nock from 'nock';
+import type { Bundle } from 'fhir/r4';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createFhirClient } from '../../src/push/fhir-client.js';
+import { createPushOutbox } from '../../src/push/outbox.js';
+import type { StoredStudy } from '../../src/bridge/types.js';
+import { studyBundle } from './study-bundle.js';
+
+const BASE = 'http://fhir.test/fhir';
+const UID = '1.2.826.0.1.3680043.10.5.1';
+const json = { 'content-type': 'application/fhir+json' };
+const ok: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: [] };
+const logger = { info: () => undefined, warn: () => undefined };
+const study: StoredStudy = { id: UID, studyInstanceUid: UID, versionId: 1, lastUpdated: '2026-01-01T00:00:00Z', deleted: false };
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+});
+
+function outboxFor(database: Database.Database) {
+  return createPushOutbox({
+    database,
+    client: createFhirClient({ baseUrl: BASE, retries: 0 }),
+    logger,
+    buildBundle: () => studyBundle({ studyInstanceUid: UID, patientId: 'P', accessionNumber: 'A' }),
+    backoff: { baseMs: 10, maxMs: 5000 },
+  });
+}
+
+describe('push outbox against a struggling server', () => {
+  it('waits the Retry-After of a 429 before sending the row again', async () => {
+    const times: number[] = [];
+    nock(BASE)
+      .post('')
+      .reply(() => {
+        times.push(Date.now());
+        return [429, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'throttled', diagnostics: 'slow down' }] }, { ...json, 'retry-after': '1' }];
+      });
+    nock(BASE)
+      .post('')
+      .reply(() => {
+        times.push(Date.now());
+        return [200, ok, json];
+      });
+    const database = new Database(':memory:');
+    const outbox = outboxFor(database);
+    outbox.onStored(study);
+    outbox.start();
+    await outbox.drain();
+    await outbox.stop();
+    expect(times).toHaveLength(2);
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(990);
+    expect(outbox.status()).toMatchObject({ pending: 0, failed: 0 });
+    database.close();
+  });
+
+  it('keeps retrying a 401 (a credentials problem an operator fixes) instead of parking the row', async () => {
+    nock(BASE).post('').times(4).reply(401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: 'token expired' }] }, json);
+    const delivered = nock(BASE).post('').reply(200, ok, json);
+    const database = new Database(':memory:');
+    const outbox = outboxFor(database);
+    outbox.onStored(study);
+    outbox.start();
+    const deadline = Date.now() + 5000;
+    while (outbox.status().lastError === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const during = outbox.status();
+    await outbox.drain();
+    await outbox.stop();
+    expect(during.pending).toBe(1);
+    expect(during.lastError).toContain('answered 401 to the transaction (1 attempt): token expired');
+    expect(delivered.isDone()).toBe(true);
+    expect(outbox.status()).toMatchObject({ pending: 0, failed: 0 });
+    database.close();
+  });
+});
