@@ -2,38 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Dataset } from '../../dicom/dataset.js';
-import type { Conversion, ConvertOptions } from '../../convert/options.js';
-import { imagingStudy } from '../../../test/bridge/core/studies.js';
+import { datasets, fakeConvert, memoryLogger } from '../../../test/bridge/core/fakes.js';
 import { openStudyStore, type BridgeStore } from '../store/index.js';
-import type { BridgeLogger } from './logger.js';
 import { createSyncService, type BridgeSyncService, type SyncServiceOptions } from './service.js';
-
-/** Logger that keeps what was logged, so tests can check that no patient data is written. */
-function memoryLogger(): BridgeLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (fields: object, message?: string): void => {
-    lines.push(`${message ?? ''} ${JSON.stringify(fields)}`);
-  };
-  return { lines, info: log, warn: log, error: log, debug: log };
-}
-
-/** Per-instance datasets of a study with one series per modality (as WADO-RS metadata would give). */
-function datasets(uid: string, modalities: string[] = ['CT']): Dataset[] {
-  return modalities.map((modality) => ({
-    '0020000D': { vr: 'UI', Value: [uid] },
-    '00080060': { vr: 'CS', Value: [modality] },
-    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^Jane' }] },
-  }));
-}
-
-/** Stand-in for the converter (tested on its own): one series per dataset modality. */
-function fakeConvert(input: Dataset[], options: ConvertOptions): Conversion {
-  const uid = String(input[0]?.['0020000D']?.Value?.[0]);
-  const modalities = input.map((ds) => String(ds['00080060']?.Value?.[0]));
-  const resource = imagingStudy({ uid, modalities, description: options.endpoint?.kind === 'dicomweb' ? options.endpoint.baseUrl : 'no endpoint' });
-  return { resource, studyInstanceUid: uid, numberOfSeries: modalities.length, numberOfInstances: input.length, issues: [] };
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;

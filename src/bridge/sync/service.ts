@@ -100,6 +100,9 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     const epoch = deletions.get(uid) ?? 0;
     const datasets = await fetchStudy(uid);
     if (datasets === undefined || datasets.length === 0) {
+      // Nothing left to retry: a recorded failure of a study the source no longer has is settled.
+      store.clearFailure(uid);
+      attempts.delete(uid);
       logger.info({ studyInstanceUid: uid, reason }, 'study not found at the source');
       return { studyInstanceUid: uid, outcome: 'not-found' };
     }

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { datasets, fakeConvert, memoryLogger } from '../../../test/bridge/core/fakes.js';
+import { openStudyStore, type BridgeStore } from '../store/index.js';
+import { createSyncService, type BridgeSyncService } from '../sync/service.js';
+import { createReconciler, type Reconciler, type SearchStudies } from './reconciler.js';
+
+/** A source of studies (UID → Study Date) answering like QIDO-RS with a StudyDate range `YYYYMMDD-`. */
+let source: Map<string, string>;
+let listingFails: boolean;
+const queries: Array<{ studyDate?: string }> = [];
+const searchStudies: SearchStudies = async (query) => {
+  queries.push(query);
+  if (listingFails) throw new Error('QIDO-RS study search failed: HTTP 503');
+  const from = query.studyDate?.slice(0, 8);
+  return [...source].filter(([, date]) => from === undefined || date >= from).map(([uid]) => uid);
+};
+
+let dir: string;
+let store: BridgeStore;
+let sync: BridgeSyncService;
+let reconcilers: Reconciler[];
+let fetched: string[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'd2f-reconcile-'));
+  store = openStudyStore(dir);
+  source = new Map();
+  listingFails = false;
+  queries.length = 0;
+  fetched = [];
+  reconcilers = [];
+  sync = createSyncService({
+    store,
+    convert: fakeConvert,
+    convertOptions: {},
+    logger: memoryLogger(),
+    backoff: { baseMs: 5, maxMs: 10 },
+    maxAttempts: 1,
+    fetchStudy: async (uid) => {
+      fetched.push(uid);
+      const date = source.get(uid);
+      return date === undefined ? undefined : datasets(uid, ['CT'], date);
+    },
+  });
+});
+
+afterEach(async () => {
+  for (const reconciler of reconcilers) await reconciler.stop();
+  await sync.stop();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function reconciler(window?: number, today: () => Date = () => new Date(), search: SearchStudies = searchStudies): Reconciler {
+  const created = createReconciler({ searchStudies: search, store, sync, cron: '0 3 * * *', logger: memoryLogger(), today, ...(window !== undefined ? { window } : {}) });
+  reconcilers.push(created);
+  return created;
+}
+
+describe('reconciliation', () => {
+  it('queues studies that are missing, tombstoned or failed, and leaves synced ones alone', async () => {
+    for (const uid of ['1.1', '1.2', '1.3', '1.4']) source.set(uid, '20240105');
+    await sync.syncStudy('1.1', 'manual');
+    await sync.syncStudy('1.2', 'manual');
+    sync.deleteStudy('1.2');
+    await sync.syncStudy('1.3', 'manual');
+    store.recordFailure({ studyInstanceUid: '1.3', attempts: 8, lastError: 'HTTP 500', lastAttemptAt: '2024-01-01T00:00:00.000Z' });
+    fetched.length = 0;
+    const summary = await reconciler().runOnce();
+    await sync.idle();
+    expect(summary).toEqual({ listed: 4, enqueued: 3, deleted: 0, complete: true });
+    expect(fetched.sort()).toEqual(['1.2', '1.3', '1.4']);
+    expect(store.listStudyInstanceUids()).toEqual(['1.1', '1.2', '1.3', '1.4']);
+    expect(store.listFailures()).toEqual([]);
+  });
+
+  it('deletes stored studies the source no longer lists', async () => {
+    source.set('1.1', '20240105').set('1.2', '20240105');
+    await sync.syncStudy('1.1', 'manual');
+    await sync.syncStudy('1.2', 'manual');
+    source.delete('1.2');
+    const summary = await reconciler().runOnce();
+    expect(summary).toMatchObject({ listed: 1, deleted: 1, complete: true });
+    expect(store.get('1.2')?.deleted).toBe(true);
+    expect(store.get('1.1')?.deleted).toBe(false);
+  });
+
+  it('deletes nothing when the listing fails', async () => {
+    source.set('1.1', '20240105');
+    await sync.syncStudy('1.1', 'manual');
+    listingFails = true;
+    const r = reconciler();
+    const summary = await r.runOnce();
+    expect(summary).toEqual({ listed: 0, enqueued: 0, deleted: 0, complete: false, error: 'QIDO-RS study search failed: HTTP 503' });
+    expect(r.lastRun()).toMatchObject({ complete: false });
+    expect(store.get('1.1')?.deleted).toBe(false);
+  });
+
+  it('with a window, asks for recent studies only and deletes only stored studies started inside it', async () => {
+    source.set('1.1', '20240301').set('1.2', '20240310').set('1.3', '20240101');
+    for (const uid of ['1.1', '1.2', '1.3']) await sync.syncStudy(uid, 'manual');
+    source.delete('1.1');
+    source.delete('1.3');
+    const summary = await reconciler(30, () => new Date(2024, 2, 15, 12)).runOnce();
+    expect(queries.at(-1)).toEqual({ studyDate: '20240215-' });
+    expect(summary).toMatchObject({ listed: 1, deleted: 1, studyDate: '20240215-' });
+    expect(store.get('1.1')?.deleted).toBe(true);
+    expect(store.get('1.3')?.deleted).toBe(false);
+  });
+
+  it('does not delete a study stored while the listing was running', async () => {
+    source.set('1.1', '20240105');
+    const listedBeforeArrival: SearchStudies = async (query) => {
+      const listed = await searchStudies(query);
+      source.set('1.2', '20240105');
+      await sync.syncStudy('1.2', 'webhook');
+      return listed;
+    };
+    const summary = await reconciler(undefined, undefined, listedBeforeArrival).runOnce();
+    expect(summary).toMatchObject({ listed: 1, deleted: 0 });
+    expect(store.get('1.2')?.deleted).toBe(false);
+  });
+
+  it('refuses an invalid cron expression', () => {
+    expect(() => createReconciler({ searchStudies, store, sync, cron: 'every hour', logger: memoryLogger() })).toThrow(/cron/);
+  });
+
+  it('runs on its cron schedule once started', async () => {
+    source.set('1.1', '20240105');
+    const r = createReconciler({ searchStudies, store, sync, cron: '* * * * * *', logger: memoryLogger() });
+    reconcilers.push(r);
+    r.start();
+    const deadline = Date.now() + 5000;
+    while (r.lastRun() === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await r.stop();
+    await sync.idle();
+    expect(r.lastRun()).toMatchObject({ listed: 1, enqueued: 1, complete: true });
+    expect(store.get('1.1')?.versionId).toBe(1);
+  });
+});
