@@ -12,6 +12,7 @@ import type { Bundle, ImagingStudy, Patient } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_OPTIONS } from '../../src/cli/output-options.js';
 import { validateR4, validateR4Bundle } from '../support/fhir-validation.js';
+import { generateRichStudy } from '../support/generate/rich-study.js';
 import { assertBuilt, runCli } from './run-cli.js';
 
 const PYDICOM_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
@@ -130,6 +131,28 @@ describe('dicom2fhir convert on pydicom’s DICOMDIR trees', () => {
   });
 });
 
+describe('dicom2fhir convert on a generated study with every encoding and junk files', () => {
+  it('prints the summary the manifest predicts and one warning per duplicated instance', async () => {
+    const manifest = await generateRichStudy(join(work, 'rich'));
+    const result = await runCli(['convert', manifest.dir]);
+    expect(result.code).toBe(0);
+    const study = JSON.parse(result.stdout) as ImagingStudy;
+    expect(study.id).toBe(manifest.studyInstanceUid);
+    const lines = result.stderr.trimEnd().split('\n');
+    const notDicom = manifest.junk.filter((j) => j.reason === 'not-dicom').length;
+    const truncated = manifest.junk.filter((j) => j.reason === 'truncated').length;
+    expect(lines[0]).toBe(
+      `${manifest.expected.numberOfInstances} instances in ${manifest.expected.numberOfSeries} series; ` +
+        `skipped ${manifest.junk.length} files (not DICOM: ${notDicom}, truncated: ${truncated})`,
+    );
+    const duplicateLines = lines.filter((l) => l.includes('duplicate-instance'));
+    expect(duplicateLines).toHaveLength(manifest.duplicateSopInstanceUids.length);
+    expect(duplicateLines[0]).toMatch(new RegExp(`^warning: study ${manifest.studyInstanceUid.replaceAll('.', '\\.')}: duplicate-instance: `));
+    expect(result.stderr).not.toContain(manifest.expected.patient.name.family);
+    expect(result.stderr).not.toContain(manifest.expected.patient.identifier.value);
+  });
+});
+
 describe('dicom2fhir convert input errors', () => {
   it('exits 2 and names the folder when it does not exist', async () => {
     const missing = join(work, 'no-such-folder');
@@ -204,6 +227,28 @@ describe('dicom2fhir convert output', () => {
     expect(text).toBe(JSON.stringify(study, null, 2) + '\n');
     expect(study.numberOfInstances).toBe(50);
     expect(study.series?.[0]?.instance).toBeUndefined();
+  });
+
+  it('passes --timezone, --id, --fhir-version and --patient-id-system through to the converter', async () => {
+    const dir = join(PYDICOM_FILES, 'dicomdirtests', 'TINY_ALPHA');
+    const plain = await runCli(['convert', dir, '--no-instances']);
+    const shaped = await runCli([
+      'convert', dir, '--no-instances', '--timezone', 'Europe/Berlin', '--id', 'uuid', '--fhir-version', 'R5', '--patient-id-system', 'urn:oid:1.2.3',
+    ]);
+    expect([plain.code, shaped.code]).toEqual([0, 0]);
+    const before = JSON.parse(plain.stdout) as ImagingStudy;
+    const after = JSON.parse(shaped.stdout) as {
+      id: string;
+      started: string;
+      modality: Array<{ coding: Array<{ code: string }> }>;
+      contained: Array<{ resourceType: string; identifier?: Array<{ system?: string }> }>;
+    };
+    expect(before.started).toBe('2020-09-13');
+    expect(after.started).toBe('2020-09-13T16:19:00+02:00');
+    expect(before.id).toBe(before.identifier?.[0]?.value?.replace('urn:oid:', ''));
+    expect(after.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(after.modality[0]?.coding[0]?.code).toBe('CT');
+    expect(after.contained.find((r) => r.resourceType === 'Patient')?.identifier?.[0]?.system).toBe('urn:oid:1.2.3');
   });
 
   it('merges split studies into one transaction Bundle with unique fullUrls', async () => {
