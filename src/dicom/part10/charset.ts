@@ -5,7 +5,7 @@
 import { TextDecoder } from 'node:util';
 
 /** Decodes `bytes[start, end)` of one element value into a JavaScript string. */
-export type TextDecodeFn = (bytes: Uint8Array, start: number, end: number) => string;
+export type TextDecodeFn = (bytes: Buffer, start: number, end: number) => string;
 
 const decoders = new Map<string, TextDecoder>();
 
@@ -20,12 +20,8 @@ function decoder(label: string): TextDecoder {
 }
 
 /** ISO 8859-1 maps each byte to the code point of the same value (not windows-1252). */
-export function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let out = '';
-  for (let i = start; i < end; i += 4096) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-  }
-  return out;
+export function latin1(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('latin1', start, end);
 }
 
 function withDecoder(label: string): TextDecodeFn {

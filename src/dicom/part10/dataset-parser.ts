@@ -74,8 +74,18 @@ function u32(src: Source, at: number): number {
     : b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
 }
 
+const TAG_KEYS = new Map<number, string>();
+/** Bound on the key cache, so a file full of distinct junk tags cannot grow it without end. */
+const MAX_CACHED_KEYS = 8192;
+
+/** The DICOM JSON key of a tag (`0020000D`), cached because the same tags recur in every file. */
 function tagHex(tag: number): string {
-  return tag.toString(16).toUpperCase().padStart(8, '0');
+  let key = TAG_KEYS.get(tag);
+  if (key === undefined) {
+    key = tag.toString(16).toUpperCase().padStart(8, '0');
+    if (TAG_KEYS.size < MAX_CACHED_KEYS) TAG_KEYS.set(tag, key);
+  }
+  return key;
 }
 
 /** Two upper-case ASCII letters, as every VR is. */
@@ -85,6 +95,19 @@ export function isVrBytes(c1: number | undefined, c2: number | undefined): boole
 
 function malformed(message: string): HeaderParseError {
   return new HeaderParseError('malformed', message);
+}
+
+/** VR letters → index in 26 × 26 tables, so reading a VR allocates nothing. */
+function vrIndex(c1: number, c2: number): number {
+  return (c1 - 0x41) * 26 + (c2 - 0x41);
+}
+
+const VR_BY_INDEX: (string | undefined)[] = new Array<string | undefined>(26 * 26).fill(undefined);
+const LONG_BY_INDEX = new Uint8Array(26 * 26);
+for (const vr of KNOWN_VRS) {
+  const index = vrIndex(vr.charCodeAt(0), vr.charCodeAt(1));
+  VR_BY_INDEX[index] = vr;
+  LONG_BY_INDEX[index] = LONG_VRS.has(vr) ? 1 : 0;
 }
 
 interface Header {
@@ -105,10 +128,11 @@ function readHeader(syntax: Syntax, pos: number, limit: number): Header {
   const c1 = src.bytes[pos + 4]!;
   const c2 = src.bytes[pos + 5]!;
   if (!isVrBytes(c1, c2)) throw malformed(`invalid VR bytes at ${pos} in element ${tagHex(tag)}`);
-  const vr = String.fromCharCode(c1, c2);
-  if (LONG_VRS.has(vr) || !KNOWN_VRS.has(vr)) {
+  const index = vrIndex(c1, c2);
+  const vr = VR_BY_INDEX[index];
+  if (vr === undefined || LONG_BY_INDEX[index] === 1) {
     if (pos + 12 > limit) throw new OutOfBytes(pos);
-    return { tag, vr: KNOWN_VRS.has(vr) ? vr : 'UN', length: u32(src, pos + 8), valueStart: pos + 12, explicitVr: true };
+    return { tag, vr: vr ?? 'UN', length: u32(src, pos + 8), valueStart: pos + 12, explicitVr: true };
   }
   return { tag, vr, length: u16(src, pos + 6), valueStart: pos + 8, explicitVr: true };
 }
@@ -119,7 +143,8 @@ export class DatasetParser {
   /** Implicit VR little endian over the same bytes, for undefined-length UN (PS3.5 §6.2.2). */
   private readonly implicitLe: Syntax;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(input: Uint8Array) {
+    const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.limit = bytes.length;
     this.implicitLe = { src: { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), littleEndian: true }, explicitVr: false };
   }

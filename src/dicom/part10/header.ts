@@ -46,7 +46,8 @@ function hasMagic(bytes: Uint8Array): boolean {
 /**
  * Guesses the encoding of a dataset or meta group starting at `pos` from its first element:
  * the group (read in either byte order) must satisfy `plausible`, and explicit VR shows as two
- * VR letters after the tag. Returns `undefined` when the bytes do not look like DICOM at all.
+ * VR letters after the tag. When both byte orders fit, the smaller group wins: datasets start
+ * with low groups (0008 reads as 0800 in the wrong order). Returns `undefined` when the bytes do not look like DICOM at all.
  */
 export function sniffEncoding(bytes: Uint8Array, pos: number, plausible: (group: number) => boolean): DatasetEncoding | undefined {
   if (pos + 8 > bytes.length) return undefined;
@@ -55,7 +56,8 @@ export function sniffEncoding(bytes: Uint8Array, pos: number, plausible: (group:
   const c1 = bytes[pos + 4];
   const c2 = bytes[pos + 5];
   const explicit = isVrBytes(c1, c2) && KNOWN_VRS.has(String.fromCharCode(c1!, c2!));
-  if (plausible(groupLe)) {
+  const bigEndianFits = explicit && plausible(groupBe) && groupBe < groupLe;
+  if (plausible(groupLe) && !bigEndianFits) {
     if (explicit) return EXPLICIT_LE;
     const length = (bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16)) + bytes[pos + 7]! * 0x1000000;
     return length === 0xffffffff || pos + 8 + length <= bytes.length || length < 0x1000000 ? IMPLICIT_LE : undefined;

@@ -21,7 +21,7 @@ export const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 /** The bytes being parsed and their byte order. */
 export interface Source {
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   readonly view: DataView;
   readonly littleEndian: boolean;
 }
@@ -63,7 +63,7 @@ function numberOrText(text: string): number | string {
 
 /** Decodes a string-VR value into DICOM JSON values. */
 export function stringValues(vr: string, raw: string): DicomValue[] {
-  const parts = SINGLE_VALUED_TEXT.has(vr) ? [raw] : raw.split('\\');
+  const parts = SINGLE_VALUED_TEXT.has(vr) || !raw.includes('\\') ? [raw] : raw.split('\\');
   const out: DicomValue[] = [];
   let any = false;
   for (const part of parts) {
@@ -146,5 +146,5 @@ export function decodeElement(vr: string, src: Source, start: number, end: numbe
   const numbers = binaryNumbers(vr, src, start, end);
   if (numbers !== undefined) return numbers.length === 0 ? { vr } : { vr, Value: numbers };
   if (end - start > MAX_INLINE_BINARY) return undefined;
-  return { vr, InlineBinary: Buffer.from(src.bytes.buffer, src.bytes.byteOffset + start, end - start).toString('base64') };
+  return { vr, InlineBinary: src.bytes.toString('base64', start, end) };
 }
