@@ -1,5 +1,5 @@
 /** Details of the machine a benchmark ran on, printed first so figures can be compared. */
-import { cpus, release, totalmem, type as osType } from 'node:os';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 
 export interface MachineDetails {
   cpuModel: string;
@@ -7,6 +7,8 @@ export interface MachineDetails {
   ramGiB: number;
   node: string;
   os: string;
+  /** 1-minute load average when the run started: above the core count, other work competed. */
+  load1: number;
 }
 
 export function machineDetails(): MachineDetails {
@@ -17,6 +19,7 @@ export function machineDetails(): MachineDetails {
     ramGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${osType()} ${release()} ${process.arch}`,
+    load1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 
@@ -26,5 +29,6 @@ export function formatMachine(m: MachineDetails): string {
     `RAM:   ${m.ramGiB} GiB`,
     `Node:  ${m.node}`,
     `OS:    ${m.os}`,
+    `Load:  ${m.load1} (1-min average at start${m.load1 > m.cores ? '; the machine was busy, figures are pessimistic' : ''})`,
   ].join('\n');
 }
