@@ -1,0 +1,205 @@
+/**
+ * Follows Orthanc's change log (`GET /changes?since=N&limit=M`) so that studies which became
+ * stable — or were deleted — while the bridge was down are handled when it comes back (SPEC §4,
+ * Change feed). `StableStudy` queues a sync; `Deleted` of a Study tombstones it, using the
+ * Orthanc id → Study Instance UID map recorded when the study was seen stable (a deleted study
+ * can no longer be asked from Orthanc). The cursor is stored after every page, so a restart
+ * resumes where the last run stopped.
+ *
+ * Orthanc 1.10 (SQLite index) removes a deleted study's entries from the change log and writes
+ * no `Deleted` entry for it (observed against the Debian build), so in practice deletions reach
+ * the bridge through the Lua deletion webhook or the next reconciliation; `Deleted` entries are
+ * still honoured for index back-ends that log them.
+ */
+import axios, { type AxiosInstance } from 'axios';
+import { isValidUid } from '../../dicomweb/uid.js';
+import type { StudyStore, SyncService } from '../types.js';
+import { errorMessage, type BridgeLogger } from '../sync/logger.js';
+import { ChangesPageSchema, OrthancStudySchema, isOrthancId, type OrthancChange } from './orthanc-changes.js';
+
+export const DEFAULT_CURSOR_NAME = 'orthanc-changes';
+
+export interface ChangeFeedStore extends Pick<StudyStore, 'getCursor' | 'setCursor'> {
+  mapOrthancStudyId(orthancId: string, studyInstanceUid: string): void;
+  studyUidForOrthancId(orthancId: string): string | undefined;
+}
+
+export interface ChangeFeedFollowerOptions {
+  /** Orthanc REST root, e.g. `http://127.0.0.1:8042`. */
+  orthancUrl: string;
+  /** HTTP Basic credentials when Orthanc requires them. */
+  auth?: { username: string; password: string };
+  store: ChangeFeedStore;
+  sync: Pick<SyncService, 'enqueue' | 'deleteStudy'>;
+  /** Pause between polls once the log is read to its end; default 5 000 ms. */
+  intervalMs?: number;
+  /** `limit` of each `/changes` request; default 100 (Orthanc caps it at 10 000). */
+  pageSize?: number;
+  /** Per-request timeout; default 30 000 ms. */
+  timeoutMs?: number;
+  /** Name of the cursor in the store; default `orthanc-changes`. */
+  cursorName?: string;
+  logger: BridgeLogger;
+}
+
+/** What one poll did, in counts. */
+export interface PollSummary {
+  pages: number;
+  changes: number;
+  stableStudies: number;
+  deletedStudies: number;
+  /** Changes that could not be acted on (study gone, unknown deleted study, malformed id or UID). */
+  skipped: number;
+  cursor: number;
+}
+
+export interface ChangeFeedFollower {
+  /** Reads the change log from the stored cursor to its end; rejects on an Orthanc or network error (the cursor keeps the progress made). */
+  pollOnce(): Promise<PollSummary>;
+  /** Polls now and then every `intervalMs`; errors are logged and retried on the next tick. */
+  start(): void;
+  /** Stops polling and waits for a poll in progress. */
+  stop(): Promise<void>;
+  status(): { running: boolean; cursor: number; consecutiveErrors: number; lastError?: string; lastPollAt?: string };
+}
+
+function normalizeOrthancUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`Orthanc URL must use http or https: ${raw}`);
+  return url.href.replace(/\/+$/, '');
+}
+
+export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): ChangeFeedFollower {
+  const { store, sync, logger } = options;
+  const intervalMs = options.intervalMs ?? 5000;
+  const pageSize = options.pageSize ?? 100;
+  const cursorName = options.cursorName ?? DEFAULT_CURSOR_NAME;
+  const http: AxiosInstance = axios.create({
+    baseURL: normalizeOrthancUrl(options.orthancUrl),
+    timeout: options.timeoutMs ?? 30_000,
+    ...(options.auth !== undefined ? { auth: options.auth } : {}),
+    headers: { Accept: 'application/json' },
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<unknown> | undefined;
+  let running = false;
+  let consecutiveErrors = 0;
+  let lastError: string | undefined;
+  let lastPollAt: string | undefined;
+
+  /** The Study Instance UID of an Orthanc study; undefined when Orthanc no longer has it (404). */
+  async function studyUidOf(orthancId: string): Promise<string | undefined> {
+    const response = await http.get(`/studies/${orthancId}`, { validateStatus: (status) => status === 200 || status === 404 });
+    if (response.status === 404) return undefined;
+    return OrthancStudySchema.parse(response.data).MainDicomTags.StudyInstanceUID;
+  }
+
+  async function handle(change: OrthancChange, summary: PollSummary): Promise<void> {
+    if (change.ResourceType !== 'Study' || (change.ChangeType !== 'StableStudy' && change.ChangeType !== 'Deleted')) return;
+    if (!isOrthancId(change.ID)) {
+      summary.skipped += 1;
+      logger.warn({ seq: change.Seq, changeType: change.ChangeType }, 'change with a malformed Orthanc id skipped');
+      return;
+    }
+    if (change.ChangeType === 'StableStudy') {
+      const uid = await studyUidOf(change.ID);
+      if (uid === undefined || !isValidUid(uid)) {
+        summary.skipped += 1;
+        logger.info(
+          { seq: change.Seq, orthancId: change.ID, reason: uid === undefined ? 'no longer in Orthanc' : 'malformed Study Instance UID' },
+          'stable study skipped',
+        );
+        return;
+      }
+      store.mapOrthancStudyId(change.ID, uid);
+      sync.enqueue(uid, 'changes');
+      summary.stableStudies += 1;
+      return;
+    }
+    const uid = store.studyUidForOrthancId(change.ID);
+    if (uid === undefined) {
+      summary.skipped += 1;
+      logger.info({ seq: change.Seq, orthancId: change.ID }, 'deleted study was never seen by the bridge; skipped');
+      return;
+    }
+    sync.deleteStudy(uid);
+    summary.deletedStudies += 1;
+  }
+
+  async function pollOnce(): Promise<PollSummary> {
+    let since = store.getCursor(cursorName) ?? 0;
+    const summary: PollSummary = { pages: 0, changes: 0, stableStudies: 0, deletedStudies: 0, skipped: 0, cursor: since };
+    for (;;) {
+      const response = await http.get('/changes', { params: { since, limit: pageSize } });
+      const page = ChangesPageSchema.parse(response.data);
+      summary.pages += 1;
+      if (page.Changes.length === 0 && page.Last < since) {
+        // Orthanc's log restarted below our cursor (a new or reset index): read it from the start.
+        logger.warn({ cursor: since, orthancLast: page.Last }, 'Orthanc change log is behind the stored cursor; reading it from the start');
+        since = 0;
+        store.setCursor(cursorName, 0);
+        continue;
+      }
+      try {
+        for (const change of page.Changes) {
+          await handle(change, summary);
+          summary.changes += 1;
+          since = Math.max(since, change.Seq);
+        }
+      } finally {
+        // Progress made before an error is kept, so a failing change is retried alone.
+        if (since !== summary.cursor) store.setCursor(cursorName, since);
+        summary.cursor = since;
+      }
+      if (page.Done || page.Changes.length === 0) break;
+    }
+    if (summary.changes > 0) logger.info({ ...summary }, 'Orthanc change log read');
+    return summary;
+  }
+
+  function tick(): void {
+    timer = undefined;
+    const poll = pollOnce().then(
+      () => {
+        consecutiveErrors = 0;
+        lastError = undefined;
+      },
+      (err: unknown) => {
+        consecutiveErrors += 1;
+        lastError = errorMessage(err);
+        logger.error({ err: lastError, consecutiveErrors }, 'reading the Orthanc change log failed; retrying at the next poll');
+      },
+    );
+    current = poll.finally(() => {
+      lastPollAt = new Date().toISOString();
+      current = undefined;
+      if (running) timer = setTimeout(tick, intervalMs);
+    });
+  }
+
+  return {
+    pollOnce,
+    start() {
+      if (running) return;
+      running = true;
+      tick();
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await current;
+    },
+    status() {
+      const status: ReturnType<ChangeFeedFollower['status']> = {
+        running,
+        cursor: store.getCursor(cursorName) ?? 0,
+        consecutiveErrors,
+      };
+      if (lastError !== undefined) status.lastError = lastError;
+      if (lastPollAt !== undefined) status.lastPollAt = lastPollAt;
+      return status;
+    },
+  };
+}
