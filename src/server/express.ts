@@ -108,7 +108,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const status = getStatus(outcome);
     if (status >= 500) {
       const cause = err instanceof OperationOutcomeError ? err.cause : err;
-      logger.error({ path: req.path, status, error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) }, 'request failed');
+      // 503 is an outage of the image source, expected and transient; anything else is a defect.
+      logger[status === 503 ? 'warn' : 'error']({ path: req.path, status, error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) }, 'request failed');
     }
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
     send(res, [outcome, undefined, headers], FHIR_JSON);
