@@ -112,11 +112,19 @@ export function serialize(json: unknown): string {
   return JSON.stringify(json, null, 2) + '\n';
 }
 
+export interface OutputStream {
+  write(text: string, callback: (error?: Error | null) => void): unknown;
+  once?(event: 'error', listener: (error: Error) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
+}
+
 /**
  * Writes the JSON to `outPath`, or to stdout and waits until it is flushed, so a large study is
- * complete in a pipe before the process exits. A file that cannot be written is a usage error.
+ * complete in a pipe before the process exits. A reader that closes the pipe early
+ * (`| head`) ends the output quietly, as with any Unix filter. A file that cannot be written is a
+ * usage error.
  */
-export async function writeOutput(json: unknown, outPath?: string): Promise<void> {
+export async function writeOutput(json: unknown, outPath?: string, stdout: OutputStream = process.stdout): Promise<void> {
   const text = serialize(json);
   if (outPath !== undefined) {
     try {
@@ -128,6 +136,18 @@ export async function writeOutput(json: unknown, outPath?: string): Promise<void
     return;
   }
   await new Promise<void>((resolvePromise, reject) => {
-    process.stdout.write(text, (error) => (error ? reject(error) : resolvePromise()));
+    const onError = (error: Error): void => {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') resolvePromise();
+      else reject(error);
+    };
+    // A failed write is followed by an 'error' event; the listener stays to take it.
+    stdout.once?.('error', onError);
+    stdout.write(text, (error) => {
+      if (error) onError(error);
+      else {
+        stdout.off?.('error', onError);
+        resolvePromise();
+      }
+    });
   });
 }

@@ -80,6 +80,20 @@ describe('writeOutput', () => {
     }
   });
 
+  it('ends quietly when the reader of stdout closes the pipe, and fails on any other write error', async () => {
+    const failing = (code: string) => ({
+      write: (_text: string, callback: (error?: Error | null) => void) => callback(Object.assign(new Error(`write ${code}`), { code })),
+    });
+    await expect(writeOutput({}, undefined, failing('EPIPE'))).resolves.toBeUndefined();
+    await expect(writeOutput({}, undefined, failing('EIO'))).rejects.toThrow('write EIO');
+  });
+
+  it('writes the serialized JSON to stdout when no --out is given', async () => {
+    const written: string[] = [];
+    await writeOutput({ a: 1 }, undefined, { write: (text: string, callback: (error?: Error | null) => void) => (written.push(text), callback()) });
+    expect(written).toEqual(['{\n  "a": 1\n}\n']);
+  });
+
   it('turns an unwritable --out path into a usage error naming the path', async () => {
     await expect(writeOutput({}, '/nonexistent-dir/out.json')).rejects.toThrow(/cannot write --out \/nonexistent-dir\/out.json: ENOENT/);
   });

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { convertFolder } from '../../folder/convert-folder.js';
 import { combineOutputs } from '../combine-outputs.js';
-import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_HELP, toConvertOptions, writeOutput } from '../output-options.js';
+import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_HELP, toConvertOptions, writeOutput, type OutputStream } from '../output-options.js';
 import { createProgress } from '../progress.js';
 import { reportError } from '../report-error.js';
 import { formatIssues, formatSummary } from '../summary.js';
@@ -38,7 +38,7 @@ export const CONVERT_HELP: string = [
 
 export interface ConvertIo {
   stderr: { isTTY?: boolean; columns?: number; write(text: string): unknown };
-  stdout: { write(text: string): unknown };
+  stdout: OutputStream & { write(text: string): unknown };
 }
 
 function parse(argv: string[]) {
@@ -77,7 +77,7 @@ export async function run(argv: string[], io: ConvertIo = { stderr: process.stde
 
     const combined = split ? combineOutputs(result.outputs, options.format ?? 'imagingstudy') : undefined;
     const json = combined?.json ?? (result.outputs[0]?.resource as unknown);
-    await writeOutput(json, values.out);
+    await writeOutput(json, values.out, io.stdout);
 
     io.stderr.write(formatSummary(result.outputs, result.skipped, split) + '\n');
     for (const line of formatIssues(result.outputs)) io.stderr.write(line + '\n');
