@@ -115,10 +115,13 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     sync,
     orthancStudies: { remember: (id, uid) => store.mapOrthancStudyId(id, uid), lookup: (id) => store.studyUidForOrthancId(id) },
     reconcileSoon: () => {
-      const run = reconciler?.runOnce() ?? changes?.pollOnce();
-      run?.then(
-        () => undefined,
-        (error: unknown) => logger.warn({ error: errorMessage(error) }, 'catch-up after an unknown deletion failed; the next scheduled run retries'),
+      if (reconciler === undefined) {
+        logger.warn({}, 'deletion of a study never seen stable and SYNC_CRON is off: it stays served until a reconciliation runs');
+        return;
+      }
+      reconciler.runOnce().then(
+        (summary) => logger.info({ listed: summary.listed, deleted: summary.deleted, complete: summary.complete }, 'reconciliation after an unmapped deletion'),
+        (error: unknown) => logger.warn({ error: errorMessage(error) }, 'reconciliation after an unmapped deletion failed; the next scheduled run retries'),
       );
     },
     checkSource: orthancCheck(config),

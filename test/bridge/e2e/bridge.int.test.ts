@@ -24,6 +24,7 @@ const SAMPLE_UID = '2.25.220659974204822469186898064973270962049';
 const CT_UID = '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322';
 const MR_UID = '1.3.6.1.4.1.5962.1.2.4.20040826185059.5457';
 const RTPLAN_UID = '1.22.333.4.555555.6.7777777777777777777777777777';
+const J2K_UID = '1.3.6.1.4.1.5962.1.2.8.20040826185059.5457';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 let orthanc: OrthancHandle;
@@ -253,6 +254,15 @@ describe('bridge against a real Orthanc', () => {
     expect(after.map((r) => [r.status, r.headers.get('etag')])).toEqual(before.map((r) => [200, r.headers.get('etag')]));
     expect(after.map((r) => r.body)).toEqual(before.map((r) => r.body));
     expect((await get(`/ImagingStudy/${CT_UID}`)).status).toBe(410);
+  });
+
+  it('syncs a study uploaded just before a SIGKILL once the bridge is back', async () => {
+    await upload('j2k', [join(TEST_FILES, 'JPEG2000.dcm')]);
+    expect(await killChild('SIGKILL')).toBeNull();
+    await startChild();
+    await waitFor('the study uploaded before the crash to sync', async () => ((await searchTotal(J2K_UID)) === 1 ? true : undefined));
+    const { status, body } = await get(`/ImagingStudy/${J2K_UID}`);
+    expect([status, (body as ImagingStudy).meta?.versionId]).toEqual([200, '1']);
   });
 
   it('stops gracefully on SIGTERM with exit code 0', async () => {
