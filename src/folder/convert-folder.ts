@@ -12,7 +12,11 @@ import { mapWithConcurrency } from './pool.js';
 import { countSkipReasons, type SkippedFile } from './skip.js';
 import { walkFiles } from './walk.js';
 
-/** Header reads in flight; measured on the pydicom corpus and generated studies (see README). */
+/**
+ * Header reads in flight. Measured on 1,200 copies of a CT file on the 2-core reference machine
+ * with a cold page cache (medians): 1 in flight 3.6 s, 8 → 1.3 s, 32 → 0.9 s, 64 → 1.2 s; with a
+ * warm cache 8 to 64 are within noise of each other, since parsing then dominates.
+ */
 export const DEFAULT_CONCURRENCY = 32;
 
 export interface FolderConvertOptions extends ConvertOptions {
