@@ -1,11 +1,13 @@
 /** Assembles the bridge's push path from settings: client → outbox in the store database → sync-service hooks. */
 import type { Database } from 'better-sqlite3';
+import type { StudyStore } from '../bridge/types.js';
 import type { Conversion, ConvertOptions } from '../convert/options.js';
 import type { Dataset } from '../dicom/dataset.js';
 import { createFhirClient } from './fhir-client.js';
 import { createPushOutbox, type PushLogger, type PushOutbox, type PushOutboxStatus } from './outbox.js';
 import { authFromOptions } from './post-bundle.js';
 import type { BackoffPolicy } from './retry.js';
+import { storedStudyBundle } from './stored-study-bundle.js';
 import { pushSyncHooks, type PushSyncHooks } from './sync-hooks.js';
 
 /** What an operator configures (env `FHIR_SERVER_URL`, `FHIR_SERVER_TOKEN` or `FHIR_SERVER_USERNAME`/`FHIR_SERVER_PASSWORD`, `FHIR_SERVER_TIMEOUT`). */
@@ -20,8 +22,11 @@ export interface BridgePushSettings {
 
 export interface BridgePushOptions {
   settings: BridgePushSettings;
-  /** `store.database`: the outbox rows live and commit beside the study versions. */
-  database: Database;
+  /**
+   * The bridge's store: the outbox keeps its rows in `store.database`, beside the study
+   * versions, and `start()` queues what the store holds that the outbox never queued.
+   */
+  store: Pick<StudyStore, 'listStudyInstanceUids' | 'getByStudyInstanceUid'> & { database: Database };
   logger: PushLogger;
   convert: (datasets: Dataset[], options: ConvertOptions) => Conversion;
   /** The sync service's convert options (endpoint, time zone…); the Bundle form is derived from them. */
@@ -35,6 +40,7 @@ export interface BridgePush {
   /** Pass as the sync service's `onStored` / `onDeleted`. */
   hooks: PushSyncHooks;
   status(): PushOutboxStatus;
+  /** Catches up with the store (see `PushOutbox.catchUp`), then starts sending. */
   start(): void;
   stop(): Promise<void>;
 }
@@ -53,11 +59,21 @@ export function createBridgePush(options: BridgePushOptions): BridgePush {
     ...(options.settings.timeoutMs === undefined ? {} : { timeoutMs: options.settings.timeoutMs }),
   });
   const outbox = createPushOutbox({
-    database: options.database,
+    database: options.store.database,
     client,
     logger: options.logger,
+    buildBundle: storedStudyBundle,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
   const hooks = pushSyncHooks({ outbox, convert: options.convert, convertOptions: options.convertOptions });
-  return { outbox, hooks, status: () => outbox.status(), start: () => outbox.start(), stop: () => outbox.stop() };
+  return {
+    outbox,
+    hooks,
+    status: () => outbox.status(),
+    start() {
+      outbox.catchUp(options.store);
+      outbox.start();
+    },
+    stop: () => outbox.stop(),
+  };
 }

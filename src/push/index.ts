@@ -14,3 +14,4 @@ export { isRetryableStatus, parseRetryAfter, retryDelay } from './retry.js';
 export type { BackoffPolicy } from './retry.js';
 export { createBridgePush } from './bridge-push.js';
 export type { BridgePush, BridgePushOptions, BridgePushSettings } from './bridge-push.js';
+export { storedStudyBundle } from './stored-study-bundle.js';

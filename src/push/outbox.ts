@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Bundle } from 'fhir/r4';
-import type { StoredStudy } from '../bridge/types.js';
+import type { StoredStudy, StudyStore } from '../bridge/types.js';
 import type { FhirClient } from './fhir-client.js';
 import { FhirServerError } from './fhir-server-error.js';
 import { retryDelay, type BackoffPolicy } from './retry.js';
@@ -56,6 +56,12 @@ export interface PushOutbox {
   /** Queues `DELETE ImagingStudy?identifier=urn:dicom:uid|urn:oid:<uid>`. */
   onDeleted(studyInstanceUid: string): void;
   status(): PushOutboxStatus;
+  /**
+   * Queues what the store holds but the outbox never queued: versions stored while the process
+   * died before `onStored` ran, deletions likewise, and — when push is configured on an existing
+   * store — every study. Needs `buildBundle`. Returns how many rows it added.
+   */
+  catchUp(store: Pick<StudyStore, 'listStudyInstanceUids' | 'getByStudyInstanceUid'>): { upserts: number; deletes: number };
   /** Starts the worker (idempotent). */
   start(): void;
   /** Stops the worker after the send in flight, if any; the rows stay for the next start. */
@@ -95,6 +101,11 @@ function migrate(database: Database): void {
       failed INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS push_outbox_study ON push_outbox (study_instance_uid);
+    CREATE TABLE IF NOT EXISTS push_queued (
+      study_instance_uid TEXT PRIMARY KEY,
+      version_id INTEGER,
+      deleted INTEGER NOT NULL DEFAULT 0
+    );
     CREATE TABLE IF NOT EXISTS push_state (
       key TEXT PRIMARY KEY,
       value TEXT NOT NULL
@@ -129,6 +140,14 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
     lastError: database.prepare<[], { last_error: string }>(
       'SELECT last_error FROM push_outbox WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, seq DESC LIMIT 1',
     ),
+    markQueued: database.prepare<[string, number | null, number]>(
+      `INSERT INTO push_queued (study_instance_uid, version_id, deleted) VALUES (?, ?, ?)
+       ON CONFLICT (study_instance_uid) DO UPDATE SET version_id = COALESCE(excluded.version_id, version_id), deleted = excluded.deleted`,
+    ),
+    queued: database.prepare<[string], { version_id: number | null; deleted: number }>(
+      'SELECT version_id, deleted FROM push_queued WHERE study_instance_uid = ?',
+    ),
+    queuedLive: database.prepare<[], { study_instance_uid: string }>('SELECT study_instance_uid FROM push_queued WHERE deleted = 0'),
     getState: database.prepare<[string], { value: string }>('SELECT value FROM push_state WHERE key = ?'),
     setState: database.prepare<[string, string]>(
       'INSERT INTO push_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -139,6 +158,7 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   const enqueue = database.transaction((uid: string, kind: 'upsert' | 'delete', versionId: number | null, bundle: string | null) => {
     const superseded = statements.supersede.run(uid, inFlightSeq ?? -1).changes;
     statements.insert.run(uid, kind, versionId, bundle, now().toISOString());
+    statements.markQueued.run(uid, versionId, kind === 'delete' ? 1 : 0);
     return superseded;
   });
 
@@ -231,25 +251,50 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
     }
   }
 
+  function onStored(study: StoredStudy, outcome?: string, bundle?: Bundle): void {
+    if (outcome === 'unchanged' || study.deleted) {
+      return;
+    }
+    const transaction = bundle ?? buildBundle?.(study);
+    if (transaction === undefined) {
+      throw new Error(`no Bundle for study ${study.studyInstanceUid} version ${study.versionId}: pass one or give buildBundle`);
+    }
+    const superseded = enqueue(study.studyInstanceUid, 'upsert', study.versionId, JSON.stringify(transaction));
+    if (superseded > 0) {
+      logger.info({ studyInstanceUid: study.studyInstanceUid, superseded }, 'older unsent push rows replaced');
+    }
+    notify();
+  }
+
+  function onDeleted(studyInstanceUid: string): void {
+    enqueue(studyInstanceUid, 'delete', null, null);
+    notify();
+  }
+
   return {
-    onStored(study, outcome, bundle) {
-      if (outcome === 'unchanged' || study.deleted) {
-        return;
+    onStored,
+    onDeleted,
+    catchUp(store) {
+      let upserts = 0;
+      let deletes = 0;
+      for (const uid of store.listStudyInstanceUids()) {
+        const study = store.getByStudyInstanceUid(uid);
+        const queued = statements.queued.get(uid);
+        if (study !== undefined && !study.deleted && (queued === undefined || queued.deleted === 1 || (queued.version_id ?? 0) < study.versionId)) {
+          onStored(study, 'updated');
+          upserts++;
+        }
       }
-      const transaction = bundle ?? buildBundle?.(study);
-      if (transaction === undefined) {
-        throw new Error(`no Bundle for study ${study.studyInstanceUid} version ${study.versionId}: pass one or give buildBundle`);
+      for (const { study_instance_uid: uid } of statements.queuedLive.all()) {
+        if (store.getByStudyInstanceUid(uid)?.deleted === true) {
+          onDeleted(uid);
+          deletes++;
+        }
       }
-      const json = JSON.stringify(transaction);
-      const superseded = enqueue(study.studyInstanceUid, 'upsert', study.versionId, json);
-      if (superseded > 0) {
-        logger.info({ studyInstanceUid: study.studyInstanceUid, superseded }, 'older unsent push rows replaced');
+      if (upserts + deletes > 0) {
+        logger.info({ upserts, deletes }, 'queued stored changes the outbox had missed');
       }
-      notify();
-    },
-    onDeleted(studyInstanceUid) {
-      enqueue(studyInstanceUid, 'delete', null, null);
-      notify();
+      return { upserts, deletes };
     },
     status() {
       const counts = statements.counts.get();

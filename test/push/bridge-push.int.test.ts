@@ -48,7 +48,7 @@ beforeEach(async () => {
   const convertOptions = { endpoint: { kind: 'dicomweb' as const, baseUrl: DICOMWEB } };
   push = createBridgePush({
     settings: { url: server.baseUrl, timeoutMs: 5000 },
-    database: store.database,
+    store,
     logger: silent,
     convert: convertStudy,
     convertOptions,
@@ -107,6 +107,34 @@ describe('bridge push', () => {
     await push.outbox.drain();
     const after = await server.search<ImagingStudy>('ImagingStudy', identifier());
     expect(after.map((s) => [s.id, s.numberOfInstances])).toEqual([[before?.id, all.length]]);
+  });
+
+  it('on start, publishes a version the store kept but the outbox never queued, and later its deletion', async () => {
+    await push.stop();
+    const { study } = store.put(convertStudy(all, { endpoint: { kind: 'dicomweb', baseUrl: DICOMWEB } }).resource as ImagingStudy);
+    const restarted = createBridgePush({ settings: { url: server.baseUrl }, store, logger: silent, convert: convertStudy, convertOptions: {} });
+    restarted.start();
+    await restarted.outbox.drain();
+    const [published] = await server.search<ImagingStudy>('ImagingStudy', identifier());
+    expect(published?.numberOfInstances).toBe(all.length);
+    expect(published?.subject.reference).toMatch(/^Patient\//);
+    expect((await server.search<Endpoint>('Endpoint')).map((e) => e.address)).toEqual([DICOMWEB]);
+    expect(study.versionId).toBe(1);
+
+    await restarted.stop();
+    const posts = server.requests.length;
+    const again = createBridgePush({ settings: { url: server.baseUrl }, store, logger: silent, convert: convertStudy, convertOptions: {} });
+    again.start();
+    await again.outbox.drain();
+    expect(server.requests.length).toBe(posts);
+
+    await again.stop();
+    store.markDeleted(studyUid);
+    const afterDelete = createBridgePush({ settings: { url: server.baseUrl }, store, logger: silent, convert: convertStudy, convertOptions: {} });
+    afterDelete.start();
+    await afterDelete.outbox.drain();
+    await afterDelete.stop();
+    expect(await server.search('ImagingStudy', identifier())).toHaveLength(0);
   });
 
   it('removes a study deleted at the source from the FHIR server', async () => {
