@@ -2,7 +2,7 @@
 import { parseHeaderBytes, type ParseOptions } from './header.js';
 import type { HeaderResult } from './result.js';
 
-export { readDicomHeader } from './read.js';
+export { readDicomHeader, readDicomHeaderSync } from './read.js';
 export { SKIP_REASON_LABEL, type HeaderResult, type SkipReason } from './result.js';
 
 /**

@@ -2,7 +2,8 @@ import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIRST_READ_BYTES, readDicomHeader } from './read.js';
+import { execFileSync } from 'node:child_process';
+import { FIRST_READ_BYTES, readDicomHeader, readDicomHeaderSync } from './read.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
 let dir: string;
@@ -45,17 +46,20 @@ function headerWithLongComment(commentBytes: number, pixelBytes: number): Buffer
   ]);
 }
 
-describe('readDicomHeader', () => {
+describe.each([
+  ['readDicomHeader', readDicomHeader],
+  ['readDicomHeaderSync', async (path: string) => readDicomHeaderSync(path)],
+])('%s', (_name, readHeader) => {
   it('reads a header longer than the first read and leaves gigabytes of pixel data on disk', async () => {
     const pixelBytes = 0xfffffff0;
     const header = headerWithLongComment(60_000, pixelBytes);
     expect(header.length).toBeGreaterThan(FIRST_READ_BYTES * 4);
-    const path = join(dir, 'huge.dcm');
+    const path = join(dir, `huge-${_name}.dcm`);
     await writeFile(path, header);
     const handle = await open(path, 'r+');
     await handle.truncate(header.length + pixelBytes);
     await handle.close();
-    const result = await readDicomHeader(path);
+    const result = await readHeader(path);
     expect(result.ok && result.dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
     expect(result.ok && (result.dataset['00204000']?.Value?.[0] as string).length).toBe(60_000);
   });
@@ -63,34 +67,40 @@ describe('readDicomHeader', () => {
   it('reports truncated for a copy of CT_small.dcm cut inside its pixel data', async () => {
     const path = join(dir, 'cut.dcm');
     await writeFile(path, (await readFile(CT_SMALL)).subarray(0, 30_000));
-    expect(await readDicomHeader(path)).toMatchObject({ ok: false, reason: 'truncated' });
+    expect(await readHeader(path)).toMatchObject({ ok: false, reason: 'truncated' });
   });
 
   it('reports truncated for a copy of CT_small.dcm cut inside its header', async () => {
     const path = join(dir, 'cut-header.dcm');
     await writeFile(path, (await readFile(CT_SMALL)).subarray(0, 1000));
-    expect(await readDicomHeader(path)).toMatchObject({ ok: false, reason: 'truncated' });
+    expect(await readHeader(path)).toMatchObject({ ok: false, reason: 'truncated' });
   });
 
   it('reads a whole copy of CT_small.dcm', async () => {
     const path = join(dir, 'ct.dcm');
     await copyFile(CT_SMALL, path);
-    const result = await readDicomHeader(path);
+    const result = await readHeader(path);
     expect(result.ok && result.dataset['0020000D']?.Value).toEqual(['1.3.6.1.4.1.5962.1.2.1.20040119072730.12322']);
   });
 
   it('reports not-dicom for an empty file', async () => {
     const path = join(dir, 'empty');
     await writeFile(path, '');
-    expect(await readDicomHeader(path)).toMatchObject({ ok: false, reason: 'not-dicom' });
+    expect(await readHeader(path)).toMatchObject({ ok: false, reason: 'not-dicom' });
   });
 
   it('reports unreadable with the error code and without the path for a missing file', async () => {
-    const result = await readDicomHeader(join(dir, 'Doe^John', 'missing.dcm'));
+    const result = await readHeader(join(dir, 'Doe^John', 'missing.dcm'));
     expect(result).toEqual({ ok: false, reason: 'unreadable', detail: 'ENOENT' });
   });
 
   it('reports unreadable for a directory', async () => {
-    expect(await readDicomHeader(dir)).toMatchObject({ ok: false, reason: 'unreadable' });
+    expect(await readHeader(dir)).toEqual({ ok: false, reason: 'unreadable', detail: 'not a regular file' });
+  });
+
+  it('reports unreadable for a FIFO without waiting for a writer', async () => {
+    const path = join(dir, `fifo-${_name}`);
+    execFileSync('mkfifo', [path]);
+    expect(await readHeader(path)).toEqual({ ok: false, reason: 'unreadable', detail: 'not a regular file' });
   });
 });

@@ -1,67 +1,147 @@
-/** The file edge of the reader: reads only as much of a file as its header needs. */
-import { open, type FileHandle } from 'node:fs/promises';
+/**
+ * The file edge of the reader: reads only as much of a file as its header needs, starting with
+ * `FIRST_READ_BYTES` and reading four times as much each time the header runs past what was
+ * read, so pixel data stays on disk. Never throws: I/O failures are `unreadable` with the
+ * system error code; the path is left out of the detail because folder names can carry
+ * patient data.
+ */
+import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync, type Stats } from 'node:fs';
 import { parseHeaderBytes } from './header.js';
 import type { HeaderResult } from './result.js';
 
-/** First read: enough for the header of almost every image (pixel data is never needed). */
+/** First read: enough for the header of almost every image. */
 export const FIRST_READ_BYTES = 16 * 1024;
+/** A header longer than this is taken as corrupt rather than read into memory. */
+export const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 
-async function readInto(handle: FileHandle, buffer: Buffer, from: number): Promise<number> {
+function unreadable(error: unknown, prefix = ''): HeaderResult {
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error';
+  return { ok: false, reason: 'unreadable', detail: `${prefix}${name}` };
+}
+
+/** Non-blocking open, so a FIFO or device among the files cannot stall the read; regular files ignore the flag. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+const NOT_A_FILE: HeaderResult = { ok: false, reason: 'unreadable', detail: 'not a regular file' };
+
+/** What to do after a read: the result, or the size of the next, larger buffer. */
+function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boolean): HeaderResult | { grow: number } {
+  const size = endOfFile ? filled : fileSize;
+  const { needsMoreBytes, ...result } = parseHeaderBytes(buffer.subarray(0, filled), { fileSize: size });
+  if (needsMoreBytes !== true || filled >= size) return result as HeaderResult;
+  if (buffer.length >= MAX_HEADER_BYTES) {
+    return { ok: false, reason: 'malformed', detail: `header longer than ${MAX_HEADER_BYTES} bytes` };
+  }
+  return { grow: Math.min(fileSize, buffer.length * 4, MAX_HEADER_BYTES) };
+}
+
+function firstBuffer(stats: Stats): Buffer {
+  return Buffer.allocUnsafe(Math.min(stats.size, FIRST_READ_BYTES));
+}
+
+function grown(buffer: Buffer, filled: number, size: number): Buffer {
+  const larger = Buffer.allocUnsafe(size);
+  buffer.copy(larger, 0, 0, filled);
+  return larger;
+}
+
+/**
+ * Reads and parses one file's header without blocking the event loop. Uses the callback file
+ * API: one promise per file instead of one per system call, which halves the CPU cost per file.
+ */
+export function readDicomHeader(path: string): Promise<HeaderResult> {
+  return new Promise((resolve) => {
+    open(path, OPEN_FLAGS, (openError, fd) => {
+      if (openError) {
+        resolve(unreadable(openError));
+        return;
+      }
+      const finish = (result: HeaderResult): void => {
+        close(fd, (closeError) => resolve(closeError ? unreadable(closeError, 'close failed: ') : result));
+      };
+      fstat(fd, (statError, stats) => {
+        if (statError) return finish(unreadable(statError));
+        if (!stats.isFile()) return finish(NOT_A_FILE);
+        let buffer: Buffer;
+        let filled = 0;
+        const decide = (endOfFile: boolean): void => {
+          try {
+            const next = step(buffer, filled, stats.size, endOfFile);
+            if ('grow' in next) {
+              buffer = grown(buffer, filled, next.grow);
+              fill();
+            } else {
+              finish(next);
+            }
+          } catch (error) {
+            finish(unreadable(error));
+          }
+        };
+        const fill = (): void => {
+          if (filled >= buffer.length) return decide(false);
+          read(fd, buffer, filled, buffer.length - filled, filled, (readError, bytesRead) => {
+            if (readError) return finish(unreadable(readError));
+            if (bytesRead === 0) return decide(true);
+            filled += bytesRead;
+            fill();
+          });
+        };
+        try {
+          buffer = firstBuffer(stats);
+        } catch (error) {
+          return finish(unreadable(error));
+        }
+        fill();
+      });
+    });
+  });
+}
+
+function readFully(fd: number, buffer: Buffer, from: number): number {
   let filled = from;
   while (filled < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
   return filled;
 }
 
-function describe(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'unknown error';
-}
-
 /**
- * Reads and parses one file's header. Starts with `FIRST_READ_BYTES` and reads four times as
- * much each time the header runs past the bytes read, so pixel data stays on disk. Never
- * throws: I/O failures are `unreadable` with the system error code (the path is left out of
- * the detail because folder names can carry patient data).
+ * The same read with blocking system calls, for worker threads that convert folders: about
+ * twice the files per CPU second of `readDicomHeader`. Never throws.
  */
-export async function readDicomHeader(path: string): Promise<HeaderResult> {
-  let handle: FileHandle;
+export function readDicomHeaderSync(path: string): HeaderResult {
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
-    return { ok: false, reason: 'unreadable', detail: describe(error) };
+    return unreadable(error);
   }
   let result: HeaderResult;
   try {
-    result = await readHeaderFrom(handle);
+    result = readOpenFile(fd);
   } catch (error) {
-    result = { ok: false, reason: 'unreadable', detail: describe(error) };
+    result = unreadable(error);
   }
   try {
-    await handle.close();
+    closeSync(fd);
   } catch (error) {
-    return { ok: false, reason: 'unreadable', detail: `close failed: ${describe(error)}` };
+    return unreadable(error, 'close failed: ');
   }
   return result;
 }
 
-async function readHeaderFrom(handle: FileHandle): Promise<HeaderResult> {
-  const stats = await handle.stat();
-  if (!stats.isFile()) return { ok: false, reason: 'unreadable', detail: 'not a regular file' };
-  const fileSize = stats.size;
-  let buffer = Buffer.allocUnsafe(Math.min(fileSize, FIRST_READ_BYTES));
-  let filled = await readInto(handle, buffer, 0);
+function readOpenFile(fd: number): HeaderResult {
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) return NOT_A_FILE;
+  let buffer = firstBuffer(stats);
+  let filled = readFully(fd, buffer, 0);
   while (true) {
-    const size = filled < buffer.length ? filled : fileSize;
-    const { needsMoreBytes, ...result } = parseHeaderBytes(buffer.subarray(0, filled), { fileSize: size });
-    if (needsMoreBytes !== true || filled >= fileSize) return result as HeaderResult;
-    const larger = Buffer.allocUnsafe(Math.min(fileSize, buffer.length * 4));
-    buffer.copy(larger, 0, 0, filled);
-    buffer = larger;
-    filled = await readInto(handle, buffer, filled);
+    const next = step(buffer, filled, stats.size, filled < buffer.length);
+    if (!('grow' in next)) return next;
+    buffer = grown(buffer, filled, next.grow);
+    filled = readFully(fd, buffer, filled);
   }
 }
