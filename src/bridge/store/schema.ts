@@ -16,9 +16,10 @@ CREATE TABLE IF NOT EXISTS studies (
   last_updated TEXT NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
   content_hash TEXT,
-  resource TEXT,
   started TEXT,
-  started_sort TEXT
+  started_sort TEXT,
+  -- Last, so filtering and sorting on the columns above never walks the large JSON's overflow pages.
+  resource TEXT
 );
 CREATE INDEX IF NOT EXISTS studies_sort ON studies (deleted, started_sort DESC, id);
 

@@ -73,6 +73,7 @@ interface FailureRow {
 }
 
 const DATE_PREFIXES: readonly DatePrefix[] = ['eq', 'ne', 'lt', 'gt', 'le', 'ge'];
+const SQL_OPERATORS: Record<DatePrefix, string> = { eq: '=', ne: '<>', lt: '<', gt: '>', le: '<=', ge: '>=' };
 
 function toStored(row: VersionRow & { study_uid: string }): StoredStudy {
   const study: StoredStudy = {
@@ -241,9 +242,9 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     const params: unknown[] = [];
     if (query.identifier !== undefined) {
       const { system, value } = query.identifier;
-      let clause =
-        'EXISTS (SELECT 1 FROM study_identifiers i WHERE i.study_id = s.id AND (i.value = ? OR (i.system = ? AND i.value = ?))';
-      params.push(value, DICOM_UID_SYSTEM, `urn:oid:${value}`);
+      // The value as given, or a bare UID standing for the `urn:oid:` form of the DICOM UID identifier.
+      let clause = 's.id IN (SELECT i.study_id FROM study_identifiers i WHERE i.value IN (?, ?) AND (i.value = ? OR i.system = ?)';
+      params.push(value, `urn:oid:${value}`, value, DICOM_UID_SYSTEM);
       if (system !== undefined) {
         clause += ' AND i.system = ?';
         params.push(system);
@@ -252,13 +253,24 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     }
     if (query.modality !== undefined && query.modality.length > 0) {
       where.push(
-        `EXISTS (SELECT 1 FROM study_modalities m WHERE m.study_id = s.id AND m.code IN (${query.modality.map(() => '?').join(', ')}))`,
+        `s.id IN (SELECT m.study_id FROM study_modalities m WHERE m.code IN (${query.modality.map(() => '?').join(', ')}))`,
       );
       params.push(...query.modality);
     }
     for (const condition of started) {
-      where.push('d2f_started_match(s.started, ?, ?) = 1');
-      params.push(condition.prefix, condition.text);
+      if (condition.value.precision <= 3) {
+        // A date-level value compares with the start's local date as written: a string prefix
+        // comparison SQLite does without calling back into JavaScript for each row.
+        const length = condition.text.length;
+        where.push(
+          `(CASE WHEN length(s.started) >= ${length} THEN substr(s.started, 1, ${length}) ${SQL_OPERATORS[condition.prefix]} ? ` +
+            'ELSE d2f_started_match(s.started, ?, ?) = 1 END)',
+        );
+        params.push(condition.text, condition.prefix, condition.text);
+      } else {
+        where.push('d2f_started_match(s.started, ?, ?) = 1');
+        params.push(condition.prefix, condition.text);
+      }
     }
     const whereSql = where.join(' AND ');
     const total = (db.prepare(`SELECT COUNT(*) AS n FROM studies s WHERE ${whereSql}`).get(...params) as { n: number }).n;
