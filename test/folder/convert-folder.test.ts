@@ -1,5 +1,6 @@
 /** The folder source's library API on a generated rich study and on pydicom's test files. */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImagingStudy } from 'fhir/r4';
@@ -63,6 +64,23 @@ describe('convertFolder on a generated study with every encoding and junk files'
     const { outputs } = await convertFolder(rich.dir, { fhirVersion: 'R5', format: 'bundle' });
     const bundle = outputs[0]?.resource;
     expect(bundle?.resourceType).toBe('Bundle');
+  });
+});
+
+describe('convertFolder on entries that are not regular files', () => {
+  it('skips a dangling symlink and a named pipe as unreadable instead of hanging or dropping them', async () => {
+    const dir = join(work, 'odd-entries');
+    await mkdir(dir);
+    await cp(join(PYDICOM_FILES, 'CT_small.dcm'), join(dir, 'ct.dcm'));
+    await symlink(join(dir, 'gone.dcm'), join(dir, 'dangling.dcm'));
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const result = await convertFolder(dir);
+    expect(result.skipped).toEqual([
+      { path: join(dir, 'dangling.dcm'), reason: 'unreadable', detail: 'ENOENT' },
+      { path: join(dir, 'pipe'), reason: 'unreadable', detail: 'not a regular file' },
+    ]);
+    expect(result.studies[0]?.files).toEqual([join(dir, 'ct.dcm')]);
+    expect(result.filesRead).toBe(1);
   });
 });
 
