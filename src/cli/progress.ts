@@ -41,7 +41,7 @@ export function createProgress(
       if (done < total && time - lastDraw < intervalMs) return;
       lastDraw = time;
       drawn = true;
-      stream.write(`\r${renderBar(label, done, total, stream.columns ?? 80)}`);
+      stream.write(`\r${renderBar(label, done, total, stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80)}`);
     },
     finish() {
       if (drawn) stream.write('\r\x1b[2K');

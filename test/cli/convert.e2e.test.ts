@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_OPTIONS } from '../../src/cli/output-options.js';
 import { validateR4, validateR4Bundle } from '../support/fhir-validation.js';
 import { generateRichStudy } from '../support/generate/rich-study.js';
-import { assertBuilt, runCli } from './run-cli.js';
+import { assertBuilt, CLI, runCli } from './run-cli.js';
 
 const PYDICOM_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const SCAN = fileURLToPath(new URL('./pydicom-scan.py', import.meta.url));
@@ -263,6 +263,15 @@ describe('dicom2fhir convert output', () => {
     expect(studies.length).toBe(3);
     expect((bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Patient').length).toBe(1);
     expect(withoutFileEndpointNote(validateR4Bundle(bundle))).toEqual([]);
+  });
+
+  it('draws a progress bar up to every file read when stderr is a terminal, then clears it for the summary', async () => {
+    const dir = join(PYDICOM_FILES, 'dicomdirtests', 'TINY_ALPHA');
+    const out = join(work, 'tty.json');
+    // util-linux `script` gives the command a pseudo-terminal, as an interactive shell would.
+    const { stdout: screen } = await run('script', ['-qfec', [process.execPath, CLI, 'convert', dir, '--out', out].map((a) => `'${a}'`).join(' '), '/dev/null']);
+    expect(screen).toMatch(/\rReading \[#{40}\] 52\/52 100%\r\x1b\[2K50 instances in 1 series; skipped 2 files \(DICOMDIR: 1, not DICOM: 1\)\r?\n$/);
+    expect((JSON.parse(await readFile(out, 'utf8')) as ImagingStudy).numberOfInstances).toBe(50);
   });
 
   it('writes no progress bar and no PHI on stderr when stderr is not a terminal', async () => {
