@@ -198,6 +198,14 @@ describe('dicom2fhir convert input errors', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('exits 2 when the folder argument is missing or given twice', async () => {
+    const [none, two] = await Promise.all([runCli(['convert']), runCli(['convert', work, work])]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/missing <dir>: the folder to convert\n  hint: dicom2fhir convert <dir> \[options\]/);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('expected one folder, got 2');
+  });
+
   it('documents every option with its default in --help and exits 0', async () => {
     const result = await runCli(['convert', '--help']);
     expect(result.code).toBe(0);
