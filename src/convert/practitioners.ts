@@ -29,8 +29,8 @@ function identifiersOf(item: Dataset | undefined): Identifier[] {
 }
 
 /**
- * Collects Practitioners for one conversion. The same person named twice (same names and
- * identifiers) is one Practitioner, so a physician who performed every series appears once.
+ * Collects Practitioners for one conversion, so a physician who performed every series, or
+ * who both referred and performed, appears once.
  */
 export class PractitionerRegistry {
   readonly entries: PractitionerEntry[] = [];
@@ -50,9 +50,15 @@ export class PractitionerRegistry {
     return out;
   }
 
+  /**
+   * An identifier names one person, so people with identifiers are the same Practitioner when
+   * their identifiers are (a later spelling of the name adds nothing); people known only by
+   * name are the same when the names are. This also keeps a transaction Bundle from holding
+   * two entries that a server would resolve to one resource.
+   */
   add(names: HumanName[], identifiers: Identifier[]): PractitionerEntry | undefined {
     if (names.length === 0 && identifiers.length === 0) return undefined;
-    const key = JSON.stringify([names, identifiers]);
+    const key = identifiers.length > 0 ? `id:${JSON.stringify(identifiers)}` : `name:${JSON.stringify(names)}`;
     const known = this.#byKey.get(key);
     if (known !== undefined) return known;
     const resource: Practitioner = { resourceType: 'Practitioner' };

@@ -1,16 +1,16 @@
-import type { Bundle, ImagingStudy, Patient, Practitioner } from 'fhir/r4';
+import type { ImagingStudy, Patient, Practitioner } from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
 import { ConversionError, convertStudy, type ConvertOptions } from '../../../src/convert/index.js';
 import type { Dataset } from '../../../src/dicom/dataset.js';
 import { validateR4 } from '../../support/fhir-validation.js';
 import {
   CT_SERIES_UID,
-  SR_SERIES_UID,
   STUDY_UID,
   bareInstance,
   code,
   ctInstance,
   num,
+  personId,
   pn,
   richStudy,
   sq,
@@ -520,4 +520,30 @@ describe('convertStudy: code sequences (SPEC §2.7)', () => {
   });
 });
 
-export type { Bundle };
+
+describe('convertStudy: practitioners', () => {
+  it('makes one Practitioner of people with the same identifier, whatever the spelling of the name', () => {
+    const datasets = [
+      withElements(ctInstance(1), {
+        '00080090': pn('Performer^P'),
+        '00080096': sq(personId('PERF-1', '99HOSP')),
+        '00081070': undefined,
+      }),
+    ];
+    const result = study(datasets);
+    expect(result.referrer).toEqual({ reference: '#practitioner-1' });
+    expect(result.series?.[0]?.performer?.map((p) => p.actor.reference)).toEqual(['#practitioner-1']);
+    expect(result.contained?.filter((c) => c.resourceType === 'Practitioner')).toHaveLength(1);
+  });
+
+  it('keeps people with the same name but different identifiers apart', () => {
+    const datasets = [
+      withElements(ctInstance(1), {
+        '00080090': pn('Performer^Paul'),
+        '00080096': sq(personId('OTHER-9', '99HOSP')),
+        '00081070': undefined,
+      }),
+    ];
+    expect(study(datasets).series?.[0]?.performer?.map((p) => p.actor.reference)).toEqual(['#practitioner-2']);
+  });
+});
