@@ -242,6 +242,25 @@ describe('retries and failures', () => {
     expect(store.listFailures()).toEqual([]);
   });
 
+  it('records a sync still running at stop, so a store closed before it ends loses nothing', async () => {
+    const gate = deferred();
+    const sync = service({
+      fetchStudy: async () => {
+        await gate.promise;
+        throw new Error('connection reset');
+      },
+    });
+    sync.enqueue('1.7', 'webhook');
+    const stopped = sync.stop();
+    expect(store.getFailure('1.7')).toMatchObject({ attempts: 0, lastError: 'interrupted: the bridge stopped before this sync ran' });
+    store.close();
+    gate.resolve();
+    await stopped;
+    expect(logger.lines.some((line) => line.includes('could not be recorded') && line.includes('connection reset'))).toBe(true);
+    store = openStudyStore(dir);
+    expect(store.getFailure('1.7')?.nextAttemptAt).toBeDefined();
+  });
+
   it('counts and logs a failing onStored hook without losing the stored version', async () => {
     const sync = service({
       fetchStudy: async (uid) => datasets(uid),

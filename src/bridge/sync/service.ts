@@ -45,6 +45,8 @@ export interface SyncStatus {
   scheduledRetries: number;
   /** onStored/onDeleted hooks that threw (each one logged). */
   hookErrors: number;
+  /** Failed syncs whose failure the store could not record (each one logged). */
+  unrecordedFailures: number;
 }
 
 export interface BridgeSyncService extends SyncService {
@@ -75,6 +77,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   const deletions = new Map<string, number>();
   const idleWaiters: Array<() => void> = [];
   let hookErrors = 0;
+  let unrecorded = 0;
   let stopped = false;
 
   function isIdle(): boolean {
@@ -181,7 +184,17 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     try {
       await syncStudy(uid, reason);
     } catch (err) {
-      recordFailure(uid, reason, err);
+      try {
+        recordFailure(uid, reason, err);
+      } catch (recordError) {
+        // The store itself failed (closed at shutdown, disk full): the study is not lost, the
+        // next reconciliation finds it missing or failed; the loss of the record is reported.
+        unrecorded += 1;
+        logger.error(
+          { studyInstanceUid: uid, reason, err: errorMessage(err), storeError: errorMessage(recordError) },
+          'study sync failed and the failure could not be recorded',
+        );
+      }
     } finally {
       running.delete(uid);
       const again = rerun.get(uid);
@@ -264,6 +277,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       failures: store.listFailures(),
       scheduledRetries: retryTimers.size,
       hookErrors,
+      unrecordedFailures: unrecorded,
     }),
     idle() {
       if (isIdle()) return Promise.resolve();
@@ -273,9 +287,11 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       stopped = true;
       for (const timer of retryTimers.values()) clearTimeout(timer);
       retryTimers.clear();
-      // Queued studies are kept as due failures so the next start runs them (nothing is dropped).
+      // Queued and running studies are kept as due failures so the next start runs them, even
+      // when the caller closes the store before a running sync ends; a sync that completes
+      // clears its record, one that fails updates it.
       const at = now().toISOString();
-      for (const uid of [...queue, ...rerun.keys()]) {
+      for (const uid of new Set([...queue, ...rerun.keys(), ...running])) {
         store.recordFailure({ studyInstanceUid: uid, attempts: attempts.get(uid) ?? 0, lastError: INTERRUPTED, lastAttemptAt: at, nextAttemptAt: at });
       }
       queue.length = 0;
