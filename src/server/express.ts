@@ -16,7 +16,7 @@ import { healthz, readyz } from './routes/health.js';
 import { capabilities } from './routes/metadata.js';
 import { readImagingStudy } from './routes/read.js';
 import { searchImagingStudy } from './routes/search.js';
-import { deletedStudyWebhook, stableStudyWebhook, type OrthancStudyIndex } from './routes/webhooks.js';
+import { authorizeWebhook, deletedStudyWebhook, stableStudyWebhook, type OrthancStudyIndex } from './routes/webhooks.js';
 
 export interface HttpAppDeps {
   store: StudyStore;
@@ -129,8 +129,13 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     orthancStudies: deps.orthancStudies,
     reconcileSoon: deps.reconcileSoon,
   };
-  // Orthanc's Lua HttpPost may omit Content-Type: every webhook body is read as JSON.
-  const webhookBody = express.json({ limit: deps.bodyLimit ?? '16kb', type: () => true });
+  // The secret is checked before the body is read, so an unauthenticated client learns nothing
+  // from body parsing. Orthanc's Lua HttpPost may omit Content-Type: every webhook body is JSON.
+  const webhookGate: RequestHandler = (req, _res, next) => {
+    authorizeWebhook(req.get('authorization'), deps.webhookSecret);
+    next();
+  };
+  const webhookBody = [webhookGate, express.json({ limit: deps.bodyLimit ?? '16kb', type: () => true })];
   const api = { token: deps.apiToken };
 
   app.get('/healthz', route(() => healthz(), { contentType: JSON_CONTENT }));

@@ -124,6 +124,8 @@ describe('HTTP API', () => {
     expect(huge.status).toBe(400);
     const wrong = await post(JSON.stringify({ ID: '6b9e19d9-62094390-5f9ddb01-4a191ae7-9766b715', StudyInstanceUID: '1.2.3' }), 'Bearer wrong');
     expect(wrong.status).toBe(401);
+    const unauthenticatedMalformed = await post('{"ID":', 'Bearer wrong');
+    expect(unauthenticatedMalformed.status).toBe(401);
     expect(sync.calls).toHaveLength(1);
   });
 
@@ -135,6 +137,16 @@ describe('HTTP API', () => {
     expect(await ready.json()).toMatchObject({ status: 'not-ready', checks: { orthanc: { ok: false, error: 'connect ECONNREFUSED' } } });
     const health = await fetch(`${url}/healthz`);
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+  });
+});
+
+describe('HTTP API without a webhook secret', () => {
+  it('keeps the webhook routes closed with 503', async () => {
+    const { url, sync } = await start({ webhookSecret: undefined });
+    const response = await fetch(`${url}/orthanc/deleted-study`, { method: 'POST', body: '{}' });
+    const outcome = (await response.json()) as OperationOutcome;
+    expect([response.status, outcome.issue[0]?.details?.text]).toEqual([503, 'Webhooks are disabled: WEBHOOK_SECRET is not configured']);
+    expect(sync.calls).toEqual([]);
   });
 });
 

@@ -35,11 +35,12 @@ export interface WebhookDeps {
   reconcileSoon(): void;
 }
 
-function authorize(req: FhirRequest, deps: WebhookDeps): void {
-  if (deps.webhookSecret === undefined) {
+/** 503 while no secret is configured, 401 unless the request carries it. */
+export function authorizeWebhook(authorization: string | undefined, webhookSecret: string | undefined): void {
+  if (webhookSecret === undefined) {
     throw new OperationOutcomeError(serviceUnavailable('Webhooks are disabled: WEBHOOK_SECRET is not configured'));
   }
-  requireBearer(req.headers.authorization, deps.webhookSecret);
+  requireBearer(authorization, webhookSecret);
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -52,7 +53,7 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 export async function stableStudyWebhook(req: FhirRequest, deps: WebhookDeps): Promise<FhirResponse> {
-  authorize(req, deps);
+  authorizeWebhook(req.headers.authorization, deps.webhookSecret);
   const body = parseBody(stableStudyBody, req.body);
   deps.orthancStudies.remember(body.ID, body.StudyInstanceUID);
   deps.sync.enqueue(body.StudyInstanceUID, 'webhook');
@@ -60,7 +61,7 @@ export async function stableStudyWebhook(req: FhirRequest, deps: WebhookDeps): P
 }
 
 export async function deletedStudyWebhook(req: FhirRequest, deps: WebhookDeps): Promise<FhirResponse> {
-  authorize(req, deps);
+  authorizeWebhook(req.headers.authorization, deps.webhookSecret);
   const body = parseBody(deletedStudyBody, req.body);
   const studyInstanceUid = deps.orthancStudies.lookup(body.ID);
   if (studyInstanceUid === undefined) deps.reconcileSoon();
