@@ -189,14 +189,19 @@ export async function startOrthanc(options: StartOrthancOptions = {}): Promise<O
     await exited;
   };
 
-  await launch();
-
   // Storage outlives stop() so a stopped instance can be restarted; it goes with the test process.
   const onParentExit = (): void => {
     child?.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', onParentExit);
+  try {
+    await launch();
+  } catch (error) {
+    process.removeListener('exit', onParentExit);
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
 
   return {
     url,
