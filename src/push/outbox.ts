@@ -15,6 +15,7 @@ import { retryDelay, type BackoffPolicy } from './retry.js';
 export interface PushLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface PushOutboxOptions {
@@ -31,8 +32,8 @@ export interface PushOutboxOptions {
   /** Waits between failed sends of the head row; default 1 s doubling to 5 min. */
   backoff?: BackoffPolicy;
   /**
-   * After this many failures that retrying cannot fix (400, 404, 405, 410, 422: the server
-   * rejects the content), the row is parked as failed — kept and reported, no longer blocking
+   * After this many failures that retrying cannot fix (400, 404, 405, 410, 412, 413, 415, 422:
+   * the server refuses the content), the row is parked as failed — kept and reported, no longer blocking
    * the rows behind it. Default 3.
    */
   maxRejectedAttempts?: number;
@@ -66,15 +67,19 @@ export interface PushOutbox {
   start(): void;
   /** Stops the worker after the send in flight, if any; the rows stay for the next start. */
   stop(): Promise<void>;
-  /** Resolves when no row is pending (parked failures aside). */
+  /** Resolves when no row is pending (parked failures aside); while stopped, it waits for a start. */
   drain(): Promise<void>;
 }
 
 /** Identifier system of DICOM UIDs (FHIR R4 ImagingStudy.identifier, DICOM PS3.18 §F). */
 const DICOM_UID_SYSTEM = 'urn:dicom:uid';
 
-/** Statuses after which the same request will keep failing (RFC 9110 §15.5). */
-const REJECTED_STATUSES = new Set([400, 404, 405, 410, 422]);
+/**
+ * Statuses after which the same request will keep failing (RFC 9110 §15.5): the content or the
+ * request is refused, including 412 — a conditional update that matched several resources (FHIR
+ * R4 http.html#cond-update), which needs the server's data fixed. 401/403/409/429 are retried.
+ */
+const REJECTED_STATUSES = new Set([400, 404, 405, 410, 412, 413, 415, 422]);
 
 interface OutboxRow {
   seq: number;
@@ -167,6 +172,7 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let drainWaiters: Array<() => void> = [];
+  let workerError: string | undefined;
 
   function notify(): void {
     wake?.();
@@ -298,7 +304,7 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
     },
     status() {
       const counts = statements.counts.get();
-      const lastError = statements.lastError.get()?.last_error;
+      const lastError = workerError ?? statements.lastError.get()?.last_error;
       const lastSuccessAt = statements.getState.get('lastSuccessAt')?.value;
       return {
         pending: counts?.pending ?? 0,
@@ -313,7 +319,14 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
         return;
       }
       running = true;
-      loop = work();
+      workerError = undefined;
+      // Only the database can fail here (send errors are handled per row); the worker stops and
+      // says so in status() rather than crashing the process with an unhandled rejection.
+      loop = work().catch((error: unknown) => {
+        running = false;
+        workerError = `push worker stopped: ${error instanceof Error ? error.message : String(error)}`;
+        logger.error({ error: workerError }, 'push worker stopped');
+      });
     },
     async stop() {
       running = false;

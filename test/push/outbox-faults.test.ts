@@ -12,7 +12,7 @@ const BASE = 'http://fhir.test/fhir';
 const UID = '1.2.826.0.1.3680043.10.5.1';
 const json = { 'content-type': 'application/fhir+json' };
 const ok: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: [] };
-const logger = { info: () => undefined, warn: () => undefined };
+const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const study: StoredStudy = { id: UID, studyInstanceUid: UID, versionId: 1, lastUpdated: '2026-01-01T00:00:00Z', deleted: false };
 
 beforeAll(() => nock.disableNetConnect());
@@ -76,5 +76,23 @@ describe('push outbox against a struggling server', () => {
     expect(delivered.isDone()).toBe(true);
     expect(outbox.status()).toMatchObject({ pending: 0, failed: 0 });
     database.close();
+  });
+
+  it('stops its worker with a logged error, not a crash, when the database goes away under it', async () => {
+    nock(BASE).post('').delay(200).reply(200, ok, json);
+    const errors: string[] = [];
+    const database = new Database(':memory:');
+    const outbox = createPushOutbox({
+      database,
+      client: createFhirClient({ baseUrl: BASE, retries: 0 }),
+      logger: { ...logger, error: (_fields, message) => errors.push(message) },
+      buildBundle: () => studyBundle({ studyInstanceUid: UID, patientId: 'P', accessionNumber: 'A' }),
+    });
+    outbox.onStored(study);
+    outbox.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    database.close();
+    await outbox.stop();
+    expect(errors).toEqual(['push worker stopped']);
   });
 });

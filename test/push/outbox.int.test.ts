@@ -21,6 +21,7 @@ const logged: Array<{ level: string; fields: Record<string, unknown>; message: s
 const logger: PushLogger = {
   info: (fields, message) => logged.push({ level: 'info', fields, message }),
   warn: (fields, message) => logged.push({ level: 'warn', fields, message }),
+  error: (fields, message) => logged.push({ level: 'error', fields, message }),
 };
 
 /** A stored version whose ImagingStudy carries what the fixture Bundle needs. */
