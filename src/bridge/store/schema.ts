@@ -1,7 +1,7 @@
 /**
  * The store's SQLite schema. Current versions, every past version (for a later `_history`),
  * search index rows extracted at write time, the change-feed cursors, recorded sync failures and
- * the Orthanc study id → Study Instance UID map (needed because a deleted study can no longer be
+ * the syncs queued but not yet done, and the Orthanc study id → Study Instance UID map (needed because a deleted study can no longer be
  * looked up in Orthanc).
  */
 import type { Database } from 'better-sqlite3';
@@ -58,6 +58,12 @@ CREATE TABLE IF NOT EXISTS sync_failures (
   last_error TEXT NOT NULL,
   last_attempt_at TEXT NOT NULL,
   next_attempt_at TEXT
+);
+
+CREATE TABLE IF NOT EXISTS sync_queue (
+  study_uid TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  queued_at TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS orthanc_studies (

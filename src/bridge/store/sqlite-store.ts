@@ -19,6 +19,7 @@ import type {
   StudySearch,
   StudyStore,
   SyncFailure,
+  SyncReason,
 } from '../types.js';
 import { contentHash } from './canonical.js';
 import { parseFhirDate, startedMatches, startedSortKey, type DatePrefix, type FhirDateValue } from './date-search.js';
@@ -27,8 +28,26 @@ import { migrate } from './schema.js';
 
 export const STORE_FILE_NAME = 'dicom2fhir.sqlite';
 
+/** A sync that was queued and has not finished yet. */
+export interface PendingSync {
+  studyInstanceUid: string;
+  reason: SyncReason;
+  queuedAt: string;
+}
+
+/**
+ * The durable side of the sync queue: a study is written here when queued and removed when its
+ * sync ends (stored, not found, or failed and recorded as a failure), so a study queued by the
+ * change feed — whose cursor has already moved on — is still synced after a crash.
+ */
+export interface PendingSyncStore {
+  addPending(studyInstanceUid: string, reason: SyncReason): void;
+  removePending(studyInstanceUid: string): void;
+  listPending(): PendingSync[];
+}
+
 /** The StudyStore plus what the bridge's other parts keep in the same database. */
-export interface BridgeStore extends StudyStore {
+export interface BridgeStore extends StudyStore, PendingSyncStore {
   /** The open database, for tables other parts keep in the same file (the push outbox). */
   readonly database: Database;
   /** Absolute path of the SQLite file. */
@@ -172,6 +191,13 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
   const deleteFailure = db.prepare('DELETE FROM sync_failures WHERE study_uid = ?');
   const selectFailures = db.prepare<[], FailureRow>('SELECT * FROM sync_failures ORDER BY study_uid');
   const selectFailure = db.prepare<[string], FailureRow>('SELECT * FROM sync_failures WHERE study_uid = ?');
+  const upsertPending = db.prepare(
+    'INSERT INTO sync_queue (study_uid, reason, queued_at) VALUES (?, ?, ?) ON CONFLICT (study_uid) DO UPDATE SET reason = excluded.reason',
+  );
+  const deletePending = db.prepare('DELETE FROM sync_queue WHERE study_uid = ?');
+  const selectPending = db.prepare<[], { study_uid: string; reason: string; queued_at: string }>(
+    'SELECT * FROM sync_queue ORDER BY queued_at, study_uid',
+  );
   const upsertOrthancId = db.prepare(
     'INSERT INTO orthanc_studies (orthanc_id, study_uid) VALUES (?, ?) ON CONFLICT (orthanc_id) DO UPDATE SET study_uid = excluded.study_uid',
   );
@@ -318,6 +344,14 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
       const row = selectFailure.get(uid);
       return row === undefined ? undefined : toFailure(row);
     },
+    addPending(uid, reason) {
+      upsertPending.run(uid, reason, now().toISOString());
+    },
+    removePending(uid) {
+      deletePending.run(uid);
+    },
+    listPending: () =>
+      selectPending.all().map((row) => ({ studyInstanceUid: row.study_uid, reason: row.reason as SyncReason, queuedAt: row.queued_at })),
     mapOrthancStudyId(orthancId, studyInstanceUid) {
       upsertOrthancId.run(orthancId, studyInstanceUid);
     },

@@ -208,7 +208,7 @@ describe('retries and failures', () => {
     expect(store.getFailure('1.2.3')?.attempts).toBe(4);
   });
 
-  it('re-queues recorded failures that are due when a new service starts on the same store', async () => {
+  it('schedules the retries of recorded failures when a new service starts on the same store', async () => {
     store.recordFailure({ studyInstanceUid: '1.5', attempts: 2, lastError: 'HTTP 500', lastAttemptAt: '2024-01-01T00:00:00.000Z', nextAttemptAt: '2024-01-01T00:00:10.000Z' });
     store.recordFailure({ studyInstanceUid: '1.6', attempts: 8, lastError: 'HTTP 500', lastAttemptAt: '2024-01-01T00:00:00.000Z' });
     const calls: string[] = [];
@@ -218,7 +218,7 @@ describe('retries and failures', () => {
     expect(store.listFailures().map((f) => f.studyInstanceUid)).toEqual(['1.6']);
   });
 
-  it('keeps queued studies as due failures on stop, and the next service runs them', async () => {
+  it('keeps queued studies in the stored queue on stop, and the next service runs them', async () => {
     const gate = deferred();
     const first = service({
       concurrency: 1,
@@ -228,21 +228,41 @@ describe('retries and failures', () => {
       },
     });
     first.enqueue('1.1', 'webhook');
-    first.enqueue('1.2', 'webhook');
+    first.enqueue('1.2', 'changes');
     first.enqueue('1.3', 'webhook');
     const stopped = first.stop();
     gate.resolve();
     await stopped;
     expect(store.get('1.1')?.versionId).toBe(1);
-    expect(store.listFailures().map((f) => [f.studyInstanceUid, f.attempts])).toEqual([['1.2', 0], ['1.3', 0]]);
+    expect(store.listPending().map((p) => [p.studyInstanceUid, p.reason])).toEqual([['1.2', 'changes'], ['1.3', 'webhook']]);
+    expect(store.listFailures()).toEqual([]);
     const calls: string[] = [];
     const second = service({ fetchStudy: async (uid) => (calls.push(uid), datasets(uid)) });
     await second.idle();
     expect(calls.sort()).toEqual(['1.2', '1.3']);
-    expect(store.listFailures()).toEqual([]);
+    expect(store.listPending()).toEqual([]);
   });
 
-  it('records a sync still running at stop, so a store closed before it ends loses nothing', async () => {
+  it('syncs after a crash a study that was queued but never ran', async () => {
+    const crashed = service({ concurrency: 1, fetchStudy: () => new Promise<never>(() => undefined) });
+    crashed.enqueue('1.1', 'changes');
+    crashed.enqueue('1.2', 'changes');
+    services.splice(services.indexOf(crashed), 1);
+    const reopened = openStudyStore(dir);
+    try {
+      const calls: string[] = [];
+      const next = createSyncService({ store: reopened, convert: fakeConvert, convertOptions: {}, logger, fetchStudy: async (uid) => (calls.push(uid), datasets(uid)) });
+      await next.idle();
+      await next.stop();
+      expect(calls.sort()).toEqual(['1.1', '1.2']);
+      expect(reopened.listStudyInstanceUids()).toEqual(['1.1', '1.2']);
+      expect(reopened.listPending()).toEqual([]);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('leaves a sync still running when the store is closed pending in the store, and logs what it could not write', async () => {
     const gate = deferred();
     const sync = service({
       fetchStudy: async () => {
@@ -252,13 +272,12 @@ describe('retries and failures', () => {
     });
     sync.enqueue('1.7', 'webhook');
     const stopped = sync.stop();
-    expect(store.getFailure('1.7')).toMatchObject({ attempts: 0, lastError: 'interrupted: the bridge stopped before this sync ran' });
     store.close();
     gate.resolve();
     await stopped;
     expect(logger.lines.some((line) => line.includes('could not be recorded') && line.includes('connection reset'))).toBe(true);
     store = openStudyStore(dir);
-    expect(store.getFailure('1.7')?.nextAttemptAt).toBeDefined();
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.7']);
   });
 
   it('counts and logs a failing onStored hook without losing the stored version', async () => {

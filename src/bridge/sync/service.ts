@@ -7,6 +7,7 @@
 import type { Dataset } from '../../dicom/dataset.js';
 import { assertValidUid } from '../../dicomweb/uid.js';
 import type { Conversion, ConvertOptions, ImagingStudy } from '../../convert/options.js';
+import type { PendingSyncStore } from '../store/sqlite-store.js';
 import type { PutOutcome, StoredStudy, StudyStore, SyncFailure, SyncReason, SyncResult, SyncService } from '../types.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffOptions } from './backoff.js';
 import { errorMessage, type BridgeLogger } from './logger.js';
@@ -15,7 +16,8 @@ export type FetchStudy = (studyInstanceUid: string) => Promise<Dataset[] | undef
 export type ConvertStudy = (datasets: Dataset[], options: ConvertOptions) => Conversion;
 
 export interface SyncServiceOptions {
-  store: StudyStore;
+  /** Versions, failures, and the durable copy of the queue. */
+  store: StudyStore & PendingSyncStore;
   /** WADO-RS study metadata; undefined when the source has no such study. */
   fetchStudy: FetchStudy;
   convert: ConvertStudy;
@@ -31,8 +33,8 @@ export interface SyncServiceOptions {
   onStored?: (study: StoredStudy, outcome: Exclude<PutOutcome, 'unchanged'>, datasets: Dataset[]) => void | Promise<void>;
   /** Called after a study was tombstoned. */
   onDeleted?: (studyInstanceUid: string) => void | Promise<void>;
-  /** Re-queue recorded failures whose retry is due (at construction); default true. */
-  resumeFailures?: boolean;
+  /** At construction, re-queue the studies left queued by the previous run and schedule recorded failures' retries; default true. */
+  resume?: boolean;
   random?: () => number;
   now?: () => Date;
 }
@@ -45,7 +47,7 @@ export interface SyncStatus {
   scheduledRetries: number;
   /** onStored/onDeleted hooks that threw (each one logged). */
   hookErrors: number;
-  /** Failed syncs whose failure the store could not record (each one logged). */
+  /** Store writes about the queue that failed (each one logged; the study stays pending or failed in the store). */
   unrecordedFailures: number;
 }
 
@@ -54,8 +56,6 @@ export interface BridgeSyncService extends SyncService {
   /** Returns whether a tombstone was written (false when the study was unknown or already deleted). */
   deleteStudy(studyInstanceUid: string): boolean;
 }
-
-const INTERRUPTED = 'interrupted: the bridge stopped before this sync ran';
 
 export function createSyncService(options: SyncServiceOptions): BridgeSyncService {
   const { store, fetchStudy, convert, logger } = options;
@@ -199,7 +199,17 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       running.delete(uid);
       const again = rerun.get(uid);
       rerun.delete(uid);
-      if (again !== undefined && !stopped) enqueue(uid, again);
+      if (again !== undefined && !stopped) {
+        enqueue(uid, again);
+      } else if (again === undefined) {
+        // Done (stored, not found, or handed over to the failure record); stays pending when queued again.
+        try {
+          store.removePending(uid);
+        } catch (removeError) {
+          unrecorded += 1;
+          logger.error({ studyInstanceUid: uid, storeError: errorMessage(removeError) }, 'finished sync could not be removed from the stored queue');
+        }
+      }
       pump();
       notifyIdle();
     }
@@ -225,6 +235,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       return;
     }
     if (queued.has(uid)) return;
+    store.addPending(uid, reason);
     const timer = retryTimers.get(uid);
     if (timer !== undefined) {
       clearTimeout(timer);
@@ -245,6 +256,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     retryTimers.delete(uid);
     attempts.delete(uid);
     store.clearFailure(uid);
+    store.removePending(uid);
     const deleted = store.markDeleted(uid);
     logger.info({ studyInstanceUid: uid, deleted }, deleted ? 'study deleted' : 'delete of an unknown or already deleted study');
     const onDeleted = options.onDeleted;
@@ -262,10 +274,12 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       scheduleRetry(failure.studyInstanceUid, 'manual', Math.max(0, Date.parse(failure.nextAttemptAt) - nowMs));
       resumed += 1;
     }
-    if (resumed > 0) logger.info({ resumed }, 'recorded sync failures re-queued');
+    const pending = store.listPending();
+    for (const item of pending) enqueue(item.studyInstanceUid, item.reason);
+    if (resumed > 0 || pending.length > 0) logger.info({ retries: resumed, queued: pending.length }, 'sync work of the previous run resumed');
   }
 
-  if (options.resumeFailures ?? true) resume();
+  if (options.resume ?? true) resume();
 
   return {
     syncStudy,
@@ -287,13 +301,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       stopped = true;
       for (const timer of retryTimers.values()) clearTimeout(timer);
       retryTimers.clear();
-      // Queued and running studies are kept as due failures so the next start runs them, even
-      // when the caller closes the store before a running sync ends; a sync that completes
-      // clears its record, one that fails updates it.
-      const at = now().toISOString();
-      for (const uid of new Set([...queue, ...rerun.keys(), ...running])) {
-        store.recordFailure({ studyInstanceUid: uid, attempts: attempts.get(uid) ?? 0, lastError: INTERRUPTED, lastAttemptAt: at, nextAttemptAt: at });
-      }
+      // Queued and running studies stay in the stored queue; the next start runs them.
       queue.length = 0;
       queued.clear();
       rerun.clear();
