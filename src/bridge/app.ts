@@ -131,7 +131,12 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     logger: logger.child({ component: 'http' }),
   });
   const server: Server = app.listen(config.port, config.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch(async (error: unknown) => {
+    // Nothing was started yet but the store: close it so the database is left clean (port in use, bad host).
+    await sync.stop();
+    store.close();
+    throw error;
+  });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
