@@ -2,64 +2,21 @@
  * The release-independent reading of one study: every SPEC §2 element decided once, with R4
  * shapes (Coding, CodeableConcept); the R4, R5 and Bundle renderers only place and reshape it.
  */
-import type {
-  CodeableConcept,
-  Coding,
-  Identifier,
-  Patient,
-  Reference,
-} from 'fhir/r4';
-import { getSequence, getString, getStrings, type Dataset } from '../dicom/dataset.js';
+import type { CodeableConcept, Coding, Identifier, Patient } from 'fhir/r4';
+import { getSequence, getString, type Dataset } from '../dicom/dataset.js';
 import { Tag } from '../dicom/tags.js';
-import { toBodySite } from './body-part/index.js';
 import { ConversionError } from './errors.js';
 import type { ConversionIssue, ConvertOptions } from './options.js';
 import { readOrder, type OrderInfo } from './orders.js';
 import { buildPatient } from './patient.js';
 import { PractitionerRegistry, type PractitionerEntry } from './practitioners.js';
-import { groupDatasets, type GroupedSeries } from './study/group.js';
-import { firstWith } from './study/pick.js';
-import {
-  DATA_ABSENT_REASON_URL,
-  DCM_SYSTEM,
-  DICOM_UID_SYSTEM,
-  PARTICIPATION_TYPE_SYSTEM,
-  URI_SYSTEM,
-} from './systems.js';
+import { seriesModel, type SeriesModel } from './series.js';
+import { groupDatasets } from './study/group.js';
+import { firstString, firstWith, offsetOf } from './study/pick.js';
+import { DCM_SYSTEM, DICOM_UID_SYSTEM } from './systems.js';
 import { toCodeableConcepts } from './values/coding.js';
 import { toFhirDateTime } from './values/datetime.js';
-import { issuerFromItem, withIssuer } from './values/issuer.js';
-import { toLaterality } from './values/laterality.js';
-import { createOffsetResolver, fromDicomOffset, type OffsetResolver } from './values/offset.js';
-
-export interface InstanceModel {
-  uid: string;
-  /** Required (1..1) in R4 and R5: a data-absent-reason when the dataset has no SOP Class UID. */
-  sopClass: Coding;
-  number?: number;
-  title?: string;
-}
-
-export interface PerformerModel {
-  function: CodeableConcept;
-  practitioner: PractitionerEntry;
-}
-
-export interface SeriesModel {
-  uid: string;
-  number?: number;
-  /** With a data-absent-reason extension when the series has no Modality. */
-  modality: Coding;
-  modalityKnown: boolean;
-  description?: string;
-  numberOfInstances: number;
-  bodySite?: Coding;
-  laterality?: Coding;
-  specimen: Reference[];
-  started?: string;
-  performers: PerformerModel[];
-  instances: InstanceModel[];
-}
+import { createOffsetResolver, type OffsetResolver } from './values/offset.js';
 
 export interface StudyModel {
   uid: string;
@@ -82,136 +39,6 @@ export interface StudyModel {
   issues: ConversionIssue[];
 }
 
-/** v3 ParticipationType: the performing physician performs, operators assist (R4 ImagingStudy.series.performer.function). */
-const PERFORMER_FUNCTION: CodeableConcept = {
-  coding: [{ system: PARTICIPATION_TYPE_SYSTEM, code: 'PRF', display: 'performer' }],
-};
-const OPERATOR_FUNCTION: CodeableConcept = {
-  coding: [{ system: PARTICIPATION_TYPE_SYSTEM, code: 'SPRF', display: 'secondary performer' }],
-};
-
-/**
- * A required Coding that DICOM did not provide: stated as unknown with the data-absent-reason
- * extension (FHIR R4 extension data-absent-reason) rather than an invented value such as modality `OT`.
- */
-function absent(): Coding {
-  return { extension: [{ url: DATA_ABSENT_REASON_URL, valueCode: 'unknown' }] };
-}
-
-function stringOf(datasets: readonly Dataset[], tag: Parameters<typeof getString>[1]): string | undefined {
-  const ds = firstWith(datasets, tag);
-  return ds === undefined ? undefined : getString(ds, tag);
-}
-
-/**
- * Instance title (SPEC §2.3): Document Title for encapsulated documents, else the Concept Name
- * of SR and other non-images, else Image Type values joined with `\` as the Python library did.
- */
-function instanceTitle(ds: Dataset): string | undefined {
-  const documentTitle = getString(ds, Tag.DocumentTitle);
-  if (documentTitle !== undefined) return documentTitle;
-  const conceptName = getSequence(ds, Tag.ConceptNameCodeSequence)[0];
-  const meaning = conceptName === undefined ? undefined : getString(conceptName, Tag.CodeMeaning);
-  if (meaning !== undefined) return meaning;
-  const imageType = getStrings(ds, Tag.ImageType);
-  return imageType.length === 0 ? undefined : imageType.join('\\');
-}
-
-function instanceModel(uid: string, number: number | undefined, ds: Dataset): InstanceModel {
-  const sopClass = getString(ds, Tag.SOPClassUID);
-  const out: InstanceModel = {
-    uid,
-    sopClass: sopClass === undefined ? absent() : { system: URI_SYSTEM, code: `urn:oid:${sopClass}` },
-  };
-  if (number !== undefined) out.number = number;
-  const title = instanceTitle(ds);
-  if (title !== undefined) out.title = title;
-  return out;
-}
-
-/** Specimen Description Sequence items (PS3.3 C.7.6.22) → logical references by identifier. */
-function specimens(datasets: readonly Dataset[]): Reference[] {
-  const seen = new Set<string>();
-  const out: Reference[] = [];
-  for (const ds of datasets) {
-    if (ds[Tag.SpecimenDescriptionSequence] === undefined) continue;
-    for (const item of getSequence(ds, Tag.SpecimenDescriptionSequence)) {
-      const value = getString(item, Tag.SpecimenIdentifier);
-      if (value === undefined) continue;
-      const identifier = withIssuer({}, value, issuerFromItem(getSequence(item, Tag.IssuerOfTheSpecimenIdentifierSequence)[0]));
-      const key = `${identifier.system ?? ''}|${identifier.assigner?.display ?? ''}|${value}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ type: 'Specimen', identifier });
-    }
-  }
-  return out;
-}
-
-interface TimeContext {
-  resolveOffset?: OffsetResolver;
-}
-
-function offsetOf(ds: Dataset): string | undefined {
-  return fromDicomOffset(getString(ds, Tag.TimezoneOffsetFromUTC));
-}
-
-function seriesModel(
-  grouped: GroupedSeries,
-  registry: PractitionerRegistry,
-  time: TimeContext,
-  includeInstances: boolean,
-): SeriesModel {
-  const datasets = grouped.instances.map((i) => i.dataset);
-  const modalityCode = stringOf(datasets, Tag.Modality);
-  const modality: Coding = modalityCode === undefined ? absent() : { system: DCM_SYSTEM, code: modalityCode };
-  const out: SeriesModel = {
-    uid: grouped.uid,
-    modality,
-    modalityKnown: modalityCode !== undefined,
-    numberOfInstances: grouped.instances.length,
-    specimen: specimens(datasets),
-    performers: [],
-    instances: includeInstances ? grouped.instances.map((i) => instanceModel(i.uid, i.number, i.dataset)) : [],
-  };
-  if (grouped.number !== undefined) out.number = grouped.number;
-  const description = stringOf(datasets, Tag.SeriesDescription);
-  if (description !== undefined) out.description = description;
-  const bodySite = toBodySite(stringOf(datasets, Tag.BodyPartExamined));
-  if (bodySite !== undefined) out.bodySite = bodySite;
-  const laterality = toLaterality(stringOf(datasets, Tag.Laterality) ?? stringOf(datasets, Tag.ImageLaterality));
-  if (laterality !== undefined) out.laterality = laterality;
-  const dateDs = firstWith(datasets, Tag.SeriesDate);
-  if (dateDs !== undefined) {
-    const started = toFhirDateTime(
-      getString(dateDs, Tag.SeriesDate),
-      getString(dateDs, Tag.SeriesTime),
-      offsetOf(dateDs),
-      time.resolveOffset,
-    );
-    if (started !== undefined) out.started = started;
-  }
-  const physicianDs =
-    firstWith(datasets, Tag.PerformingPhysicianName) ?? firstWith(datasets, Tag.PerformingPhysicianIdentificationSequence);
-  if (physicianDs !== undefined) {
-    for (const practitioner of registry.addFromElements(
-      physicianDs,
-      Tag.PerformingPhysicianName,
-      Tag.PerformingPhysicianIdentificationSequence,
-    )) {
-      out.performers.push({ function: PERFORMER_FUNCTION, practitioner });
-    }
-  }
-  const operatorDs = firstWith(datasets, Tag.OperatorsName) ?? firstWith(datasets, Tag.OperatorIdentificationSequence);
-  if (operatorDs !== undefined) {
-    for (const practitioner of registry.addFromElements(operatorDs, Tag.OperatorsName, Tag.OperatorIdentificationSequence)) {
-      if (out.performers.some((p) => p.practitioner === practitioner)) continue;
-      out.performers.push({ function: OPERATOR_FUNCTION, practitioner });
-    }
-  }
-  return out;
-}
-
 /** A positive finite measurement, else `undefined` with an issue (0 is "unknown" on many modalities). */
 function measurement(
   datasets: readonly Dataset[],
@@ -219,13 +46,15 @@ function measurement(
   label: string,
   issues: ConversionIssue[],
 ): number | undefined {
-  const raw = stringOf(datasets, tag);
+  const raw = firstString(datasets, tag);
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (Number.isFinite(value) && value > 0) return value;
   issues.push({ code: 'invalid-value', message: `${label} is not a positive number; omitted` });
   return undefined;
 }
+
+export type { InstanceModel, PerformerModel, SeriesModel } from './series.js';
 
 /**
  * Reads one study. Throws ConversionError for no datasets, datasets of several studies or
@@ -255,14 +84,14 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   const grouped = groupDatasets(datasets);
   const issues = [...grouped.issues];
   const ordered = grouped.ordered;
-  const time: TimeContext = {};
-  if (options.timezone !== undefined) time.resolveOffset = createOffsetResolver(options.timezone);
+  const resolveOffset: OffsetResolver | undefined =
+    options.timezone === undefined ? undefined : createOffsetResolver(options.timezone);
   const registry = new PractitionerRegistry();
 
   const identifiers: Identifier[] = [{ system: DICOM_UID_SYSTEM, value: `urn:oid:${uid}` }];
   const order = readOrder(ordered);
   if (order.accession !== undefined) identifiers.push(order.accession);
-  const studyId = stringOf(ordered, Tag.StudyID);
+  const studyId = firstString(ordered, Tag.StudyID);
   if (studyId !== undefined) identifiers.push({ use: 'secondary', type: { text: 'Study ID' }, value: studyId });
 
   const referrerDs =
@@ -272,7 +101,7 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
       ? undefined
       : registry.addFromElements(referrerDs, Tag.ReferringPhysicianName, Tag.ReferringPhysicianIdentificationSequence)[0];
 
-  const series = grouped.series.map((s) => seriesModel(s, registry, time, options.includeInstances !== false));
+  const series = grouped.series.map((s) => seriesModel(s, registry, resolveOffset, options.includeInstances !== false));
   const modalities = [...new Set(series.filter((s) => s.modalityKnown).map((s) => s.modality.code as string))]
     .sort()
     .map((code): Coding => ({ system: DCM_SYSTEM, code }));
@@ -282,7 +111,7 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   const started =
     dateDs === undefined
       ? undefined
-      : toFhirDateTime(getString(dateDs, Tag.StudyDate), getString(dateDs, Tag.StudyTime), studyOffset, time.resolveOffset);
+      : toFhirDateTime(getString(dateDs, Tag.StudyDate), getString(dateDs, Tag.StudyTime), studyOffset, resolveOffset);
   if (dateDs !== undefined && started === undefined) {
     issues.push({ code: 'invalid-value', message: 'Study Date (0008,0020) is not a valid DA; started omitted' });
   }
@@ -291,7 +120,7 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   const reasonDs = firstWith(ordered, Tag.ReasonForRequestedProcedureCodeSequence);
   let reasonCodes = reasonDs === undefined ? [] : toCodeableConcepts(getSequence(reasonDs, Tag.ReasonForRequestedProcedureCodeSequence));
   if (reasonCodes.length === 0) {
-    const reasonText = stringOf(ordered, Tag.ReasonForTheRequestedProcedure);
+    const reasonText = firstString(ordered, Tag.ReasonForTheRequestedProcedure);
     if (reasonText !== undefined) reasonCodes = [{ text: reasonText }];
   }
 
@@ -300,7 +129,7 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   if (options.patientIdentifierSystem !== undefined) patientContext.patientIdentifierSystem = options.patientIdentifierSystem;
   const patientOffset = firstOffsetDs === undefined ? undefined : offsetOf(firstOffsetDs);
   if (patientOffset !== undefined) patientContext.offset = patientOffset;
-  if (time.resolveOffset !== undefined) patientContext.resolveOffset = time.resolveOffset;
+  if (resolveOffset !== undefined) patientContext.resolveOffset = resolveOffset;
   const patient = buildPatient(ordered, patientContext, issues);
 
   const model: StudyModel = {
@@ -318,9 +147,9 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   };
   if (started !== undefined) model.started = started;
   if (referrer !== undefined) model.referrer = referrer;
-  const description = stringOf(ordered, Tag.StudyDescription);
+  const description = firstString(ordered, Tag.StudyDescription);
   if (description !== undefined) model.description = description;
-  const location = stringOf(ordered, Tag.InstitutionalDepartmentName) ?? stringOf(ordered, Tag.PerformedLocation);
+  const location = firstString(ordered, Tag.InstitutionalDepartmentName) ?? firstString(ordered, Tag.PerformedLocation);
   if (location !== undefined) model.location = location;
   const weight = measurement(ordered, Tag.PatientWeight, "Patient's Weight (0010,1030)", issues);
   if (weight !== undefined) model.weightKg = weight;

@@ -2,7 +2,7 @@
 import type { CodeableConcept, Identifier } from 'fhir/r4';
 import { getSequence, getString, type Dataset } from '../dicom/dataset.js';
 import { Tag } from '../dicom/tags.js';
-import { firstWith } from './study/pick.js';
+import { firstString, firstWith } from './study/pick.js';
 import { V2_0203_SYSTEM } from './systems.js';
 import { toCodeableConcepts } from './values/coding.js';
 import { issuerFromItem, withIssuer } from './values/issuer.js';
@@ -21,11 +21,6 @@ function typed(code: string): Pick<Identifier, 'use' | 'type'> {
   return { use: 'usual', type: { coding: [{ system: V2_0203_SYSTEM, code }] } };
 }
 
-function stringOf(datasets: readonly Dataset[], tag: Parameters<typeof getString>[1]): string | undefined {
-  const ds = firstWith(datasets, tag);
-  return ds === undefined ? undefined : getString(ds, tag);
-}
-
 /**
  * Reads the order identifiers from the first dataset that has each. Issuer of Accession Number
  * Sequence (0008,0051) is an HL7 v2 HD item; the other order numbers carry no issuer here.
@@ -40,11 +35,11 @@ export function readOrder(datasets: readonly Dataset[]): OrderInfo {
     accession = withIssuer(typed('ACSN'), accessionValue, issuer);
     identifiers.push(accession);
   }
-  const requestedProcedureId = stringOf(datasets, Tag.RequestedProcedureID);
+  const requestedProcedureId = firstString(datasets, Tag.RequestedProcedureID);
   if (requestedProcedureId !== undefined) identifiers.push({ use: 'secondary', type: { text: 'Requested Procedure ID' }, value: requestedProcedureId });
-  const placer = stringOf(datasets, Tag.PlacerOrderNumberImagingServiceRequest);
+  const placer = firstString(datasets, Tag.PlacerOrderNumberImagingServiceRequest);
   if (placer !== undefined) identifiers.push({ ...typed('PLAC'), value: placer });
-  const filler = stringOf(datasets, Tag.FillerOrderNumberImagingServiceRequest);
+  const filler = firstString(datasets, Tag.FillerOrderNumberImagingServiceRequest);
   if (filler !== undefined) identifiers.push({ ...typed('FILL'), value: filler });
   const codesDs = firstWith(datasets, Tag.RequestedProcedureCodeSequence);
   const codes = codesDs === undefined ? [] : toCodeableConcepts(getSequence(codesDs, Tag.RequestedProcedureCodeSequence));

@@ -4,7 +4,7 @@ import { getPersonNames, getSequence, getString, getStrings, type Dataset } from
 import { Tag } from '../dicom/tags.js';
 import { defined, nonEmpty } from './fields.js';
 import type { ConversionIssue } from './options.js';
-import { anyPresent, firstWith } from './study/pick.js';
+import { anyPresent, firstString, firstWith } from './study/pick.js';
 import { PATIENT_BIRTH_TIME_URL, US_CORE_ETHNICITY_URL, V2_0203_SYSTEM } from './systems.js';
 import { toFhirDate } from './values/date.js';
 import { toFhirDateTime } from './values/datetime.js';
@@ -45,11 +45,6 @@ export function patientIdentifier(datasets: readonly Dataset[], defaultSystem?: 
   );
 }
 
-function stringOf(datasets: readonly Dataset[], tag: Parameters<typeof getString>[1]): string | undefined {
-  const ds = firstWith(datasets, tag);
-  return ds === undefined ? undefined : getString(ds, tag);
-}
-
 /** Builds the Patient; invalid birth dates and unusable birth times are reported, without their values (PHI). */
 export function buildPatient(
   datasets: readonly Dataset[],
@@ -62,13 +57,13 @@ export function buildPatient(
   const sexDs = firstWith(datasets, Tag.PatientSex);
   const gender = toGender(sexDs === undefined ? undefined : getString(sexDs, Tag.PatientSex), anyPresent(datasets, Tag.PatientSex));
 
-  const rawBirthDate = stringOf(datasets, Tag.PatientBirthDate);
+  const rawBirthDate = firstString(datasets, Tag.PatientBirthDate);
   const birthDate = toFhirDate(rawBirthDate);
   if (rawBirthDate !== undefined && birthDate === undefined) {
     issues.push({ code: 'invalid-value', message: "Patient's Birth Date (0010,0030) is not a valid DA; omitted" });
   }
   let birthDateElement: Patient['_birthDate'];
-  const rawBirthTime = stringOf(datasets, Tag.PatientBirthTime);
+  const rawBirthTime = firstString(datasets, Tag.PatientBirthTime);
   if (birthDate !== undefined && rawBirthTime !== undefined) {
     const birthTime = toFhirDateTime(rawBirthDate, rawBirthTime, context.offset, context.resolveOffset);
     if (birthTime !== undefined && birthTime.includes('T')) {
@@ -81,10 +76,10 @@ export function buildPatient(
     }
   }
 
-  const address = stringOf(datasets, Tag.PatientAddress);
+  const address = firstString(datasets, Tag.PatientAddress);
   const phoneDs = firstWith(datasets, Tag.PatientTelephoneNumbers);
   const phones = phoneDs === undefined ? [] : getStrings(phoneDs, Tag.PatientTelephoneNumbers);
-  const ethnicGroup = stringOf(datasets, Tag.EthnicGroup);
+  const ethnicGroup = firstString(datasets, Tag.EthnicGroup);
   const ethnicity: Extension | undefined =
     ethnicGroup === undefined
       ? undefined

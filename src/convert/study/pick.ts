@@ -1,6 +1,7 @@
 /** First-dataset-that-has lookups over datasets in output order: cheap and order-independent study fields. */
-import type { Dataset } from '../../dicom/dataset.js';
-import type { TagKey } from '../../dicom/tags.js';
+import { getString, type Dataset } from '../../dicom/dataset.js';
+import { Tag, type TagKey } from '../../dicom/tags.js';
+import { fromDicomOffset } from '../values/offset.js';
 
 function hasValue(ds: Dataset, tag: TagKey): boolean {
   const element = ds[tag];
@@ -28,4 +29,15 @@ export function firstWith(datasets: readonly Dataset[], tag: TagKey): Dataset | 
 export function anyPresent(datasets: readonly Dataset[], tag: TagKey): boolean {
   for (const ds of datasets) if (ds[tag] !== undefined) return true;
   return false;
+}
+
+/** The text of `tag` in the first dataset that has it. */
+export function firstString(datasets: readonly Dataset[], tag: TagKey): string | undefined {
+  const ds = firstWith(datasets, tag);
+  return ds === undefined ? undefined : getString(ds, tag);
+}
+
+/** Timezone Offset From UTC (0008,0201) of one dataset as `±HH:MM`; it applies to that dataset's dates and times. */
+export function offsetOf(ds: Dataset): string | undefined {
+  return fromDicomOffset(getString(ds, Tag.TimezoneOffsetFromUTC));
 }

@@ -30,6 +30,23 @@ describe('convertStudy determinism', () => {
     expect(JSON.stringify(convertStudy([...datasets].reverse(), options))).toBe(expected);
   });
 
+  it('gives each call its own objects, so changing one output does not change the next', () => {
+    const options: ConvertOptions = { endpoint: { kind: 'dicomweb', baseUrl: 'http://pacs.example/dicom-web' } };
+    const expected = JSON.stringify(convertStudy(richStudy(), options));
+    const first = convertStudy(richStudy(), options);
+    const scribble = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(scribble);
+      else if (typeof value === 'object' && value !== null) {
+        for (const [key, child] of Object.entries(value)) {
+          if (typeof child === 'string') (value as Record<string, unknown>)[key] = 'changed';
+          else scribble(child);
+        }
+      }
+    };
+    scribble(first.resource);
+    expect(JSON.stringify(convertStudy(richStudy(), options))).toBe(expected);
+  });
+
   it('does not change its input', () => {
     const datasets = richStudy();
     const before = JSON.stringify(datasets);

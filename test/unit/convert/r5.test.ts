@@ -68,4 +68,10 @@ describe('convertStudy R5 (structural)', () => {
     expect(emptyPaths(study)).toEqual([]);
     expect(emptyPaths(r5([bareInstance('1.2.1', '1.2.1.1')]))).toEqual([]);
   });
+
+  it('writes no empty values in the R5 transaction Bundle either', () => {
+    const bundle = convertStudy(richStudy(), { fhirVersion: 'R5', format: 'bundle' }).resource;
+    expect(bundle.resourceType).toBe('Bundle');
+    expect(emptyPaths(bundle)).toEqual([]);
+  });
 });
