@@ -86,10 +86,6 @@ function transferSyntaxOf(meta: Dataset): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function failure(reason: HeaderResult & { ok: false }): HeaderOutcome {
-  return reason;
-}
-
 /**
  * Parses the header of a Part 10 file. Pure and total: every problem is a `HeaderOutcome`
  * with a reason; `needsMoreBytes` tells the file reader that a longer read may succeed.
@@ -102,14 +98,14 @@ export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}):
     if (error instanceof OutOfBytes) {
       return { ok: false, reason: 'truncated', detail: error.message, needsMoreBytes: !complete };
     }
-    if (error instanceof HeaderParseError) return failure({ ok: false, reason: error.reason, detail: error.message });
+    if (error instanceof HeaderParseError) return { ok: false, reason: error.reason, detail: error.message };
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return failure({ ok: false, reason: 'malformed', detail: message });
+    return { ok: false, reason: 'malformed', detail: message };
   }
 }
 
 function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): HeaderOutcome {
-  if (bytes.length === 0) return failure({ ok: false, reason: 'not-dicom', detail: 'empty file' });
+  if (bytes.length === 0) return { ok: false, reason: 'not-dicom', detail: 'empty file' };
   const magic = hasMagic(bytes);
   let pos = magic ? PREAMBLE_LENGTH + 4 : 0;
   const parser = new DatasetParser(bytes);
@@ -135,19 +131,19 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): H
       encoding = sniffEncoding(bytes, pos, isEarlyGroup);
       if (encoding === undefined) {
         if (!complete && bytes.length < PREAMBLE_LENGTH + 4) throw new OutOfBytes(0);
-        return failure({ ok: false, reason: 'not-dicom', detail: 'no DICM prefix, file meta or recognisable first element' });
+        return { ok: false, reason: 'not-dicom', detail: 'no DICM prefix, file meta or recognisable first element' };
       }
     } else if (declared !== undefined) {
       encoding = sniffEncoding(bytes, pos, isDatasetGroup) === EXPLICIT_LE ? EXPLICIT_LE : undefined;
       if (encoding === undefined) {
-        return failure({ ok: false, reason: 'unsupported-transfer-syntax', detail: `transfer syntax ${declared}` });
+        return { ok: false, reason: 'unsupported-transfer-syntax', detail: `transfer syntax ${declared}` };
       }
     } else {
       encoding = sniffEncoding(bytes, pos, isDatasetGroup);
       if (encoding === undefined) {
         if (pos >= bytes.length && !complete) throw new OutOfBytes(pos);
         const detail = pos >= bytes.length ? 'file meta but no dataset' : 'no transfer syntax and an unrecognisable dataset';
-        return failure({ ok: false, reason: magic ? 'malformed' : 'not-dicom', detail });
+        return { ok: false, reason: magic ? 'malformed' : 'not-dicom', detail };
       }
     }
   }
@@ -170,11 +166,23 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): H
   return { ok: true, dataset, transferSyntaxUid };
 }
 
-/** Inflates `compressed` (raw deflate, or zlib-wrapped as some writers do), keeping what a partial stream yields. */
-function inflate(compressed: Uint8Array): Buffer {
-  const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED_BYTES };
-  const zlibWrapped = compressed.length >= 2 && (compressed[0]! & 0x0f) === 8 && ((compressed[0]! << 8) | compressed[1]!) % 31 === 0;
-  return zlibWrapped ? inflateSync(compressed, options) : inflateRawSync(compressed, options);
+/**
+ * Inflates `compressed`. A prefix (`final` false) yields what it holds; the whole stream must
+ * end properly, or the file was cut short. PS3.5 §A.5 prescribes raw deflate; a stream that
+ * fails as raw but carries a zlib header (some writers add one) is inflated as zlib.
+ */
+function inflate(compressed: Uint8Array, final: boolean): Buffer {
+  const options = { finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED_BYTES };
+  try {
+    return inflateRawSync(compressed, options);
+  } catch (rawError) {
+    const zlibHeader = compressed.length >= 2 && (compressed[0]! & 0x0f) === 8 && ((compressed[0]! << 8) | compressed[1]!) % 31 === 0;
+    if (zlibHeader) return inflateSync(compressed, options);
+    if ((rawError as { code?: unknown }).code === 'Z_BUF_ERROR') {
+      throw new HeaderParseError('truncated', 'the deflated dataset ends before its deflate stream does');
+    }
+    throw rawError;
+  }
 }
 
 /**
@@ -185,7 +193,7 @@ function parseDeflated(compressed: Uint8Array, complete: boolean, target: Datase
   let slice = Math.min(FIRST_DEFLATE_SLICE, compressed.length);
   while (true) {
     const whole = slice >= compressed.length;
-    const inflated = inflate(compressed.subarray(0, slice));
+    const inflated = inflate(compressed.subarray(0, slice), whole && complete);
     const parser = new DatasetParser(inflated);
     const attempt: Dataset = {};
     try {

@@ -1,4 +1,4 @@
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parsePart10Header } from './index.js';
 import { MAX_SEQUENCE_DEPTH } from './dataset-parser.js';
@@ -171,6 +171,28 @@ describe('parsePart10Header on synthetic files', () => {
     const result = ok(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated)));
     expect(result.dataset['00100020']?.Value).toEqual(['P-1']);
     expect(result.transferSyntaxUid).toBe('1.2.840.10008.1.2.1.99');
+  });
+
+  it('inflates a zlib-wrapped deflated dataset', () => {
+    const deflated = [...deflateSync(Buffer.from(ex(0x0010, 0x0020, 'LO', even('P-2'))))];
+    expect(ok(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated))).dataset['00100020']?.Value).toEqual(['P-2']);
+  });
+
+  it('inflates more of a deflated stream when the header is longer than the first slice', () => {
+    let seed = 12345;
+    const letter = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return 0x41 + ((seed >>> 16) % 26);
+    };
+    const elements = [0, 1, 2, 3].flatMap(() => ex(0x0040, 0xa160, 'UT', Array.from({ length: 60_000 }, letter)));
+    const deflated = [...deflateRawSync(Buffer.from([...elements, ...ex(0x0010, 0x0020, 'LO', even('P-3'))]))];
+    expect(deflated.length).toBeGreaterThan(64 * 1024);
+    expect(ok(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated))).dataset['00100020']?.Value).toEqual(['P-3']);
+  });
+
+  it('reports truncated for a deflated stream cut short', () => {
+    const deflated = [...deflateRawSync(Buffer.from([...ex(0x0010, 0x0020, 'LO', even('P-4')), ...ex(0x0040, 0xa160, 'UT', ascii('x'.repeat(5000)))]))];
+    expect(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated.slice(0, 20)))).toMatchObject({ ok: false, reason: 'truncated' });
   });
 
   it('guesses implicit VR for a file with neither preamble nor file meta', () => {

@@ -17,17 +17,12 @@ const SINGLE_VALUED_TEXT = new Set(['ST', 'LT', 'UT', 'UR']);
 /** VRs whose leading spaces are significant (PS3.5 Table 6.2-1). */
 const KEEP_LEADING_SPACES = new Set(['ST', 'LT', 'UT', 'UC']);
 const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
-export const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 /** The bytes being parsed and their byte order. */
 export interface Source {
   readonly bytes: Buffer;
   readonly view: DataView;
   readonly littleEndian: boolean;
-}
-
-export function isStringVr(vr: string): boolean {
-  return STRING_VRS.has(vr);
 }
 
 function trimValue(text: string, vr: string): string {
