@@ -13,7 +13,7 @@ import type { Dataset } from '../src/dicom/dataset.js';
 import { readDicomHeader } from '../src/dicom/part10/index.js';
 import { convertFolder, DEFAULT_CONCURRENCY } from '../src/folder/index.js';
 import { generateCopies } from '../test/support/generate/copies.js';
-import { median, rate, timeRuns } from './stats.js';
+import { cpuMicrosPerItem, median, rate, timeRuns, type Runs } from './stats.js';
 
 const run = promisify(execFile);
 
@@ -44,9 +44,17 @@ export interface FolderSizeResult {
   folderInstancesPerSec: number;
   /** Median milliseconds of one convertFolder run. */
   folderMs: number;
+  /** CPU microseconds per file or instance of (b), (c) and (d). */
+  headerCpuMicros: number;
+  convertCpuMicros: number;
+  folderCpuMicros: number;
   /** (e) peak RSS of `dicom2fhir convert` on this study, MiB; absent when not measured. */
   cliPeakRssMiB?: number;
   cliMs?: number;
+}
+
+function describeRuns(runs: Runs): string {
+  return `wall ${runs.wallMs.map((ms) => Math.round(ms)).join(', ')} ms; CPU ${runs.cpuMs.map((ms) => Math.round(ms)).join(', ')} ms`;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -133,27 +141,27 @@ export async function runFolderSuite(options: FolderSuiteOptions): Promise<Folde
     const baseline = await timeRuns(options.repeats, () =>
       eachWithConcurrency(files, DEFAULT_CONCURRENCY, (path) => readPrefix(path, buffer)),
     );
-    options.log(`  (a) baseline 16 KiB reads: ${baseline.map((ms) => Math.round(ms)).join(', ')} ms`);
+    options.log(`  (a) baseline 16 KiB reads: ${describeRuns(baseline)}`);
 
     let datasets: Dataset[] = [];
     const header = await timeRuns(options.repeats, async () => {
       datasets = await parseAll(files);
     });
-    options.log(`  (b) readDicomHeader: ${header.map((ms) => Math.round(ms)).join(', ')} ms`);
+    options.log(`  (b) readDicomHeader: ${describeRuns(header)}`);
 
     let converted = 0;
     const convert = await timeRuns(options.repeats, () => {
       converted = convertStudy(datasets, { endpoint: { kind: 'file', directory: studyDir } }).numberOfInstances;
     });
     if (converted !== files.length) throw new Error(`convertStudy counted ${converted} instances, expected ${files.length}`);
-    options.log(`  (c) convertStudy: ${convert.map((ms) => Math.round(ms)).join(', ')} ms`);
+    options.log(`  (c) convertStudy: ${describeRuns(convert)}`);
 
     const folder = await timeRuns(options.repeats, async () => {
       const result = await convertFolder(studyDir);
       const counted = result.outputs[0]?.numberOfInstances;
       if (counted !== files.length) throw new Error(`convertFolder counted ${counted} instances, expected ${files.length}`);
     });
-    options.log(`  (d) convertFolder: ${folder.map((ms) => Math.round(ms)).join(', ')} ms`);
+    options.log(`  (d) convertFolder: ${describeRuns(folder)}`);
 
     const result: FolderSizeResult = {
       instances: files.length,
@@ -163,7 +171,10 @@ export async function runFolderSuite(options: FolderSuiteOptions): Promise<Folde
       headerFilesPerSec: rate(files.length, header),
       convertInstancesPerSec: rate(files.length, convert),
       folderInstancesPerSec: rate(files.length, folder),
-      folderMs: median(folder),
+      folderMs: median(folder.wallMs),
+      headerCpuMicros: cpuMicrosPerItem(files.length, header),
+      convertCpuMicros: cpuMicrosPerItem(files.length, convert),
+      folderCpuMicros: cpuMicrosPerItem(files.length, folder),
     };
     if (options.rssSizes.includes(size)) {
       const cliRuns: Array<{ peakRssMiB: number; ms: number }> = [];

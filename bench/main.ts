@@ -18,13 +18,23 @@ const log = (line: string): void => {
 
 function folderTable(results: readonly FolderSizeResult[]): string {
   return formatTable(
-    ['instances', '(a) 16KiB reads files/s', '(b) headers files/s', '(c) convertStudy inst/s', '(d) convertFolder inst/s', '(e) CLI peak RSS MiB', 'CLI wall s'],
+    [
+      'instances',
+      '(a) 16KiB reads files/s',
+      '(b) headers files/s',
+      '(c) convertStudy inst/s',
+      '(d) convertFolder inst/s',
+      'CPU µs/inst (b) (c) (d)',
+      '(e) CLI peak RSS MiB',
+      'CLI wall s',
+    ],
     results.map((r) => [
       formatInt(r.instances),
       formatInt(r.baselineFilesPerSec),
       formatInt(r.headerFilesPerSec),
       formatInt(r.convertInstancesPerSec),
       formatInt(r.folderInstancesPerSec),
+      [r.headerCpuMicros, r.convertCpuMicros, r.folderCpuMicros].map((us) => us.toFixed(0)).join(' / '),
       r.cliPeakRssMiB === undefined ? '-' : r.cliPeakRssMiB.toFixed(0),
       r.cliMs === undefined ? '-' : (r.cliMs / 1000).toFixed(2),
     ]),
@@ -44,6 +54,10 @@ function targets(results: readonly FolderSizeResult[]): string[] {
     `conversion >= ${formatInt(TARGET_INSTANCES_PER_SEC)} instances/s at ${formatInt(largest.instances)}: ` +
       `convertFolder ${formatInt(largest.folderInstancesPerSec)} (${verdict(largest.folderInstancesPerSec >= TARGET_INSTANCES_PER_SEC)}), ` +
       `convertStudy ${formatInt(largest.convertInstancesPerSec)} (${verdict(largest.convertInstancesPerSec >= TARGET_INSTANCES_PER_SEC)})`,
+  );
+  lines.push(
+    `CPU cost of convertFolder at ${formatInt(largest.instances)}: ${largest.folderCpuMicros.toFixed(0)} µs/instance ` +
+      `(all threads) = ${formatInt(1e6 / largest.folderCpuMicros)} instances per CPU-second; less sensitive to load than wall time`,
   );
   if (largest.cliPeakRssMiB !== undefined) {
     lines.push(

@@ -7,18 +7,35 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Runs `fn` `repeats` times and returns each run's wall-clock milliseconds. */
-export async function timeRuns(repeats: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await fn();
-    out.push(performance.now() - start);
-  }
-  return out;
+/**
+ * Wall-clock and CPU (user + system, this process including libuv's thread pool) milliseconds
+ * of each run. CPU time is far less sensitive than wall time to other work on the machine.
+ */
+export interface Runs {
+  wallMs: number[];
+  cpuMs: number[];
 }
 
-/** Items per second from a count and the median of the runs' milliseconds. */
-export function rate(count: number, runsMs: readonly number[]): number {
-  return count / (median(runsMs) / 1000);
+/** Runs `fn` `repeats` times and times each run. */
+export async function timeRuns(repeats: number, fn: () => Promise<unknown> | unknown): Promise<Runs> {
+  const runs: Runs = { wallMs: [], cpuMs: [] };
+  for (let i = 0; i < repeats; i++) {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await fn();
+    runs.wallMs.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    runs.cpuMs.push((used.user + used.system) / 1000);
+  }
+  return runs;
+}
+
+/** Items per wall-clock second, from the median run. */
+export function rate(count: number, runs: Runs): number {
+  return count / (median(runs.wallMs) / 1000);
+}
+
+/** CPU microseconds per item, from the median run. */
+export function cpuMicrosPerItem(count: number, runs: Runs): number {
+  return (median(runs.cpuMs) * 1000) / count;
 }
