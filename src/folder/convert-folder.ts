@@ -4,11 +4,12 @@ import { resolve } from 'node:path';
 import type { ImagingStudy as ImagingStudyR4 } from 'fhir/r4';
 import { convertStudy } from '../convert/index.js';
 import type { Conversion, ConvertOptions } from '../convert/options.js';
-import { readDicomHeader, type HeaderResult } from '../dicom/part10/index.js';
+import { readDicomHeader } from '../dicom/part10/index.js';
 import { classify } from './classify.js';
 import { FolderError } from './errors.js';
 import { describeStudies, groupByStudy, type FolderInstance } from './group.js';
 import { mapWithConcurrency } from './pool.js';
+import { retainKnownTags } from './retain.js';
 import { countSkipReasons, type SkippedFile } from './skip.js';
 import { walkFiles } from './walk.js';
 
@@ -79,14 +80,22 @@ export async function convertFolder(dir: string, options: FolderConvertOptions =
   const walk = await walkFiles(root);
   const skipped: SkippedFile[] = walk.failures.map((f) => ({ path: f.path, reason: 'unreadable', detail: f.detail }));
   onProgress?.(0, walk.files.length);
-  const headers: HeaderResult[] = await mapWithConcurrency(walk.files, concurrency, (path) => readDicomHeader(path), onProgress);
+  // Classified as each read finishes, so only the retained elements outlive the read.
+  const classified = await mapWithConcurrency(
+    walk.files,
+    concurrency,
+    async (path) => {
+      const result = classify(path, await readDicomHeader(path));
+      return result.kind === 'instance' ? { ...result, dataset: retainKnownTags(result.dataset) } : result;
+    },
+    onProgress,
+  );
 
   const instances: FolderInstance[] = [];
-  walk.files.forEach((path, index) => {
-    const classified = classify(path, headers[index] as HeaderResult);
-    if (classified.kind === 'instance') instances.push(classified);
-    else skipped.push(classified.skipped);
-  });
+  for (const result of classified) {
+    if (result.kind === 'instance') instances.push(result);
+    else skipped.push(result.skipped);
+  }
   skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const groups = groupByStudy(instances);

@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertStudy } from '../../src/convert/index.js';
+import type { Dataset } from '../../src/dicom/dataset.js';
+import { readDicomHeader } from '../../src/dicom/part10/index.js';
+import { convertFolder } from '../../src/folder/convert-folder.js';
+import { retainKnownTags } from '../../src/folder/retain.js';
+import { generateRichStudy, type RichStudyManifest } from '../support/generate/rich-study.js';
+
+let work: string;
+let rich: RichStudyManifest;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'd2f-retain-'));
+  rich = await generateRichStudy(join(work, 'rich'));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('retainKnownTags', () => {
+  it('drops elements without a Tag constant and keeps sequences whole', () => {
+    const item: Dataset = { '00080100': { vr: 'SH', Value: ['T-D3000'] }, '00091001': { vr: 'LO', Value: ['private'] } };
+    const dataset: Dataset = {
+      '0020000D': { vr: 'UI', Value: ['1.2.3'] },
+      '00181050': { vr: 'DS', Value: [0.5] },
+      '00081032': { vr: 'SQ', Value: [item] },
+    };
+    expect(retainKnownTags(dataset)).toEqual({ '0020000D': { vr: 'UI', Value: ['1.2.3'] }, '00081032': { vr: 'SQ', Value: [item] } });
+  });
+
+  it('changes nothing in the conversion of a study that exercises every mapping row, in every output form', async () => {
+    const files = rich.dicomFiles.map((f) => join(rich.dir, f.path)).sort();
+    const whole: Dataset[] = [];
+    for (const path of files) {
+      const header = await readDicomHeader(path);
+      if (!header.ok) throw new Error(`${path}: ${header.reason}`);
+      whole.push(header.dataset);
+    }
+    const endpoint = { kind: 'file', directory: rich.dir } as const;
+    for (const options of [{}, { fhirVersion: 'R5' }, { format: 'bundle' }, { format: 'bundle', fhirVersion: 'R5' }] as const) {
+      const expected = convertStudy(whole, { ...options, endpoint });
+      const { outputs } = await convertFolder(rich.dir, options);
+      expect(JSON.stringify(outputs[0])).toBe(JSON.stringify(expected));
+    }
+  });
+});
