@@ -123,13 +123,20 @@ export async function run(
       throw error;
     }
 
-    let datasets;
-    try {
-      datasets = await dicomweb.fetchStudyMetadata(client, uid);
-    } catch (error) {
-      if (!(error instanceof dicomweb.DicomWebError)) throw error;
-      return reportServerError(error, io.stderr);
-    }
+    // The converter loads while the server assembles the metadata (Orthanc answers only once the
+    // whole study is read), so its start-up cost is hidden behind the request.
+    const [fetched, { convertStudy }] = await Promise.all([
+      dicomweb.fetchStudyMetadata(client, uid).then(
+        (datasets) => ({ datasets, error: undefined }),
+        (error: unknown) => {
+          if (error instanceof dicomweb.DicomWebError) return { datasets: undefined, error };
+          throw error;
+        },
+      ),
+      import('../../convert/index.js'),
+    ]);
+    if (fetched.error !== undefined) return reportServerError(fetched.error, io.stderr);
+    const { datasets } = fetched;
     if (datasets === undefined || datasets.length === 0) {
       throw new UsageError(
         `study ${uid} not found at ${client.baseUrl}`,
@@ -137,7 +144,6 @@ export async function run(
       );
     }
 
-    const { convertStudy } = await import('../../convert/index.js');
     const conversion = convertStudy(datasets, { ...options, endpoint: { kind: 'dicomweb', baseUrl: client.baseUrl } });
     await writeOutput(conversion.resource, values.out);
 
