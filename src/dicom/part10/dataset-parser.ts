@@ -252,6 +252,13 @@ export class DatasetParser {
     return end;
   }
 
+  private looksImplicit(syntax: Syntax, pos: number): boolean {
+    if (!syntax.explicitVr || !syntax.src.littleEndian || pos + 8 > this.limit) return false;
+    const bytes = syntax.src.bytes;
+    const isDelimiter = bytes[pos] === 0xfe && bytes[pos + 1] === 0xff;
+    return !isDelimiter && !isVrBytes(bytes[pos + 4], bytes[pos + 5]);
+  }
+
   /** Encapsulated fragments (PS3.5 §A.4), e.g. an icon's compressed pixels: skipped. */
   private skipFragments(syntax: Syntax, start: number): number {
     let pos = start;
@@ -297,10 +304,15 @@ export class DatasetParser {
     return { items, end: pos };
   }
 
-  /** An item's elements up to `end`, or to its Item Delimitation Item when `end` is infinite. */
-  private readItem(syntax: Syntax, start: number, end: number, target: Dataset, text: TextDecodeFn, depth: number): number {
+  /**
+   * An item's elements up to `end`, or to its Item Delimitation Item when `end` is infinite.
+   * An item of an explicit VR little endian file whose first element has no VR letters was
+   * written in implicit VR (a known writer fault); it is read as such.
+   */
+  private readItem(given: Syntax, start: number, end: number, target: Dataset, text: TextDecodeFn, depth: number): number {
     let pos = start;
     let decode = text;
+    const syntax = this.looksImplicit(given, start) ? this.implicitLe : given;
     while (pos < end) {
       if (pos + 8 > end && end <= this.limit) throw malformed(`item ends inside an element header at byte ${pos}`);
       if (pos + 8 > this.limit) throw new OutOfBytes(pos);

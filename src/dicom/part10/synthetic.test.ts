@@ -91,6 +91,13 @@ describe('parsePart10Header on synthetic files', () => {
     expect(dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
   });
 
+  it('reads an item written in implicit VR inside an explicit VR file', () => {
+    const seq = ex(0x0008, 0x1032, 'SQ', [...itemUndefined(im(0x0008, 0x0100, even('113076'))), ...seqEnd], UNDEFINED);
+    const { dataset } = ok(parsePart10Header(part10(EXPLICIT_LE, [...seq, ...ex(0x0020, 0x000d, 'UI', STUDY)])));
+    expect(dataset['00081032']).toEqual({ vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['113076'] } }] });
+    expect(dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
+  });
+
   it('decodes a defined-length UN element of a known tag with its dictionary VR', () => {
     const { dataset } = ok(parsePart10Header(part10(EXPLICIT_LE, ex(0x0010, 0x0010, 'UN', even('Doe^Jane')))));
     expect(dataset['00100010']).toEqual({ vr: 'PN', Value: [{ Alphabetic: 'Doe^Jane' }] });
