@@ -14,6 +14,13 @@ function isDataset(value: unknown): value is Dataset {
  * (PS3.18 §F.2). The datasets are returned unchanged, so the converter sees exactly what the
  * server sent.
  *
+ * Measured against Orthanc 1.10 with DICOMweb plugin 1.7 (`StudiesMetadata: Full`), compared with
+ * the Part 10 reader on the same files: PN as `{Alphabetic}` and IS/DS as JSON numbers, as the
+ * reader gives; but no File Meta group (0002,xxxx), private elements included, Pixel Data and
+ * other OB/OW values (and trailing padding FFFC,FFFC) as `BulkDataURI`, and an empty sequence as
+ * `{vr: 'SQ'}` without `Value` where the reader gives `Value: []`. The converter's output is the
+ * same for both (test/dicomweb/contract.int.test.ts).
+ *
  * @returns the datasets, or `undefined` when the server does not know the study (404).
  * @throws InvalidUidError before any request when `studyInstanceUid` is not a DICOM UID.
  * @throws DicomWebError for any other HTTP status, a timeout, an unreachable server or a body
