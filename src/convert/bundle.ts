@@ -25,7 +25,7 @@ import type { Placement } from './placement.js';
 import type { PractitionerEntry } from './practitioners.js';
 import { imagingStudyR4 } from './r4.js';
 import { imagingStudyR5 } from './r5.js';
-import { identifierQuery } from './search-url.js';
+import { encodeSearchValue, identifierQuery } from './search-url.js';
 import { DICOM_UID_SYSTEM, LOINC_SYSTEM, OBSERVATION_CATEGORY_SYSTEM, UCUM_SYSTEM } from './systems.js';
 import { NAMESPACE_OID, uuidV5 } from './values/uuid.js';
 
@@ -44,10 +44,25 @@ function entry(fullUrl: string, resource: Resource, request: BundleEntryRequest)
   return { fullUrl, resource, request };
 }
 
-/** The practitioner's first identifier with a system is the one to find it by, else any identifier. */
+/**
+ * The practitioner's first identifier with a system is the one to find it by, else any
+ * identifier. A person DICOM knows only by name is created only if no Practitioner has
+ * exactly that family and given name (R4 string search `:exact`), so a repeated post does
+ * not add one copy per run; two people of the same name are then one Practitioner, as in
+ * the DICOM data itself.
+ */
 function practitionerRequest(practitioner: PractitionerEntry): BundleEntryRequest {
   const identifiers = practitioner.resource.identifier ?? [];
-  return conditionalRequest('Practitioner', identifiers.find((i) => i.system !== undefined) ?? identifiers[0]);
+  if (identifiers.length > 0) {
+    return conditionalRequest('Practitioner', identifiers.find((i) => i.system !== undefined) ?? identifiers[0]);
+  }
+  const name = practitioner.resource.name?.[0];
+  const terms: string[] = [];
+  if (name?.family !== undefined) terms.push(`family:exact=${encodeSearchValue(name.family)}`);
+  for (const given of name?.given ?? []) terms.push(`given:exact=${encodeSearchValue(given)}`);
+  return terms.length === 0
+    ? { method: 'POST', url: 'Practitioner' }
+    : { method: 'POST', url: 'Practitioner', ifNoneExist: terms.join('&') };
 }
 
 function practitionerFullUrl(practitioner: PractitionerEntry): string {

@@ -121,7 +121,7 @@ describe('convertStudy bundle form (SPEC §2, §2.6)', () => {
     expect(conversion.issues.map((i) => i.code)).toContain('invalid-value');
   });
 
-  it('links performers and referrer to Practitioner entries, updating those with an identifier', () => {
+  it('links performers and referrer to Practitioner entries, created only if none has that identifier, else that exact name', () => {
     const b = bundle(richStudy());
     const practitioners = entriesOf(b, 'Practitioner');
     const study = only<ImagingStudy>(b, 'ImagingStudy').resource;
@@ -130,7 +130,7 @@ describe('convertStudy bundle form (SPEC §2, §2.6)', () => {
     expect(practitioners.map((p) => p.request)).toEqual([
       { method: 'POST', url: 'Practitioner', ifNoneExist: 'identifier=REF-77' },
       { method: 'POST', url: 'Practitioner', ifNoneExist: 'identifier=PERF-1' },
-      { method: 'POST', url: 'Practitioner' },
+      { method: 'POST', url: 'Practitioner', ifNoneExist: 'family:exact=Operator&given:exact=Olga' },
     ]);
   });
 
