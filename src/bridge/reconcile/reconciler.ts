@@ -8,7 +8,8 @@
  * are retried here once per run, so no failed study is ever given up.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { StudyStore, SyncService } from '../types.js';
+import type { BridgeSyncService } from '../sync/service.js';
+import type { BridgeStore } from '../store/sqlite-store.js';
 import { errorMessage, type BridgeLogger } from '../sync/logger.js';
 import { reconcileWindow, startedInWindow, type ReconcileWindow } from './window.js';
 
@@ -17,8 +18,8 @@ export type SearchStudies = (query: { studyDate?: string }) => Promise<string[]>
 export interface ReconcilerOptions {
   /** Every Study Instance UID the source has for the query (QIDO-RS, all pages). */
   searchStudies: SearchStudies;
-  store: Pick<StudyStore, 'getByStudyInstanceUid' | 'listStudyInstanceUids' | 'listFailures'>;
-  sync: Pick<SyncService, 'enqueue' | 'deleteStudy'>;
+  store: Pick<BridgeStore, 'listStudySummaries' | 'listFailures'>;
+  sync: Pick<BridgeSyncService, 'enqueueMany' | 'deleteStudy'>;
   /** node-cron expression, e.g. `0 * * * *` (hourly). */
   cron: string;
   /** Only studies of the last `window` days (by Study Date); default all studies. */
@@ -82,20 +83,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     summary.listed = listed.length;
     const failed = new Set(store.listFailures().map((failure) => failure.studyInstanceUid));
     const atSource = new Set(listed);
-    for (const uid of atSource) {
-      const stored = store.getByStudyInstanceUid(uid);
-      if (stored === undefined || stored.deleted || failed.has(uid)) {
-        sync.enqueue(uid, 'reconcile');
-        summary.enqueued += 1;
-      }
-    }
-    for (const uid of store.listStudyInstanceUids()) {
-      if (atSource.has(uid)) continue;
-      const stored = store.getByStudyInstanceUid(uid);
-      if (stored === undefined || stored.deleted || stored.lastUpdated >= listingStartedAt) continue;
-      if (window !== undefined && !startedInWindow(stored.resource?.started, window)) continue;
-      sync.deleteStudy(uid);
-      summary.deleted += 1;
+    const live = store.listStudySummaries();
+    const stored = new Set(live.map((study) => study.studyInstanceUid));
+    const toSync = [...atSource].filter((uid) => !stored.has(uid) || failed.has(uid));
+    sync.enqueueMany(toSync, 'reconcile');
+    summary.enqueued = toSync.length;
+    for (const study of live) {
+      if (atSource.has(study.studyInstanceUid) || study.lastUpdated >= listingStartedAt) continue;
+      if (window !== undefined && !startedInWindow(study.started, window)) continue;
+      if (sync.deleteStudy(study.studyInstanceUid)) summary.deleted += 1;
     }
     logger.info({ ...summary }, 'reconciliation done');
     last = { ...summary, finishedAt: now().toISOString() };

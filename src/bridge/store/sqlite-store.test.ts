@@ -156,6 +156,24 @@ describe('cursors, failures and Orthanc ids', () => {
     expect(store.listFailures().map((f) => f.studyInstanceUid)).toEqual(['1.6']);
   });
 
+  it('lists live studies with their start and last update, without tombstones', () => {
+    store.put(imagingStudy({ uid: '1.1', started: '2024-01-10' }));
+    store.put(imagingStudy({ uid: '1.2' }));
+    store.put(imagingStudy({ uid: '1.3' }));
+    store.markDeleted('1.3');
+    expect(store.listStudySummaries()).toEqual([
+      { studyInstanceUid: '1.1', started: '2024-01-10', lastUpdated: '2024-06-01T12:00:01.000Z' },
+      { studyInstanceUid: '1.2', lastUpdated: '2024-06-01T12:00:02.000Z' },
+    ]);
+  });
+
+  it('keeps queued syncs until removed, a second queuing updating the reason only', () => {
+    store.addPending(['1.1', '1.2'], 'reconcile');
+    store.addPending(['1.2'], 'webhook');
+    store.removePending('1.1');
+    expect(store.listPending()).toEqual([{ studyInstanceUid: '1.2', reason: 'webhook', queuedAt: '2024-06-01T12:00:01.000Z' }]);
+  });
+
   it('answers ping while open and throws once closed', () => {
     expect(() => store.ping()).not.toThrow();
     store.close();

@@ -41,13 +41,23 @@ export interface PendingSync {
  * change feed — whose cursor has already moved on — is still synced after a crash.
  */
 export interface PendingSyncStore {
-  addPending(studyInstanceUid: string, reason: SyncReason): void;
+  /** Writes all in one transaction (one fsync), so queuing a whole reconciliation stays cheap. */
+  addPending(studyInstanceUids: readonly string[], reason: SyncReason): void;
   removePending(studyInstanceUid: string): void;
   listPending(): PendingSync[];
 }
 
+/** What reconciliation needs of every live study, read from index columns only (no JSON parsed). */
+export interface StudySummary {
+  studyInstanceUid: string;
+  lastUpdated: string;
+  started?: string;
+}
+
 /** The StudyStore plus what the bridge's other parts keep in the same database. */
 export interface BridgeStore extends StudyStore, PendingSyncStore {
+  /** Every non-deleted study, by Study Instance UID. */
+  listStudySummaries(): StudySummary[];
   /** The open database, for tables other parts keep in the same file (the push outbox). */
   readonly database: Database;
   /** Absolute path of the SQLite file. */
@@ -180,6 +190,9 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
      FROM study_versions v JOIN studies s ON s.id = v.id WHERE v.id = ? ORDER BY v.version_id`,
   );
   const selectLiveUids = db.prepare<[], { study_uid: string }>('SELECT study_uid FROM studies WHERE deleted = 0 ORDER BY study_uid');
+  const selectSummaries = db.prepare<[], { study_uid: string; last_updated: string; started: string | null }>(
+    'SELECT study_uid, last_updated, started FROM studies WHERE deleted = 0 ORDER BY study_uid',
+  );
   const selectCursor = db.prepare<[string], { value: number }>('SELECT value FROM cursors WHERE name = ?');
   const upsertCursor = db.prepare('INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
   const upsertFailure = db.prepare(
@@ -238,6 +251,11 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     // A study that comes back after a delete is a new resource lifetime (FHIR R4 §3.1.0.4.1: update of a deleted resource creates it).
     const outcome: PutOutcome = existing === undefined || existing.deleted === 1 ? 'created' : 'updated';
     return { outcome, study: toStored({ id, study_uid: columns.studyInstanceUid, version_id: versionId, last_updated: lastUpdated, deleted: 0, resource: stored }) };
+  });
+
+  const addPending = db.transaction((uids: readonly string[], reason: SyncReason): void => {
+    const at = now().toISOString();
+    for (const uid of uids) upsertPending.run(uid, reason, at);
   });
 
   const markDeleted = db.transaction((studyInstanceUid: string): boolean => {
@@ -327,6 +345,12 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     markDeleted: (uid) => markDeleted(uid),
     search,
     listStudyInstanceUids: () => selectLiveUids.all().map((row) => row.study_uid),
+    listStudySummaries: () =>
+      selectSummaries.all().map((row) => {
+        const summary: StudySummary = { studyInstanceUid: row.study_uid, lastUpdated: row.last_updated };
+        if (row.started !== null) summary.started = row.started;
+        return summary;
+      }),
     history: (id) => selectHistory.all(id).map(toStored),
     getCursor: (name) => selectCursor.get(name)?.value,
     setCursor(name, value) {
@@ -344,9 +368,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
       const row = selectFailure.get(uid);
       return row === undefined ? undefined : toFailure(row);
     },
-    addPending(uid, reason) {
-      upsertPending.run(uid, reason, now().toISOString());
-    },
+    addPending: (uids, reason) => addPending(uids, reason),
     removePending(uid) {
       deletePending.run(uid);
     },

@@ -52,6 +52,8 @@ export interface SyncStatus {
 }
 
 export interface BridgeSyncService extends SyncService {
+  /** `enqueue` for many studies, with one store write for all (a reconciliation may queue thousands). */
+  enqueueMany(studyInstanceUids: readonly string[], reason: SyncReason): void;
   status(): SyncStatus;
   /** Returns whether a tombstone was written (false when the study was unknown or already deleted). */
   deleteStudy(studyInstanceUid: string): boolean;
@@ -224,26 +226,30 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     }
   }
 
-  function enqueue(studyInstanceUid: string, reason: SyncReason): void {
-    const uid = assertValidUid(studyInstanceUid);
+  function enqueueMany(studyInstanceUids: readonly string[], reason: SyncReason): void {
+    const uids = [...new Set(studyInstanceUids.map(assertValidUid))];
     if (stopped) {
-      logger.warn({ studyInstanceUid: uid, reason }, 'sync service stopped; study not queued');
+      logger.warn({ studies: uids.length, reason }, 'sync service stopped; studies not queued');
       return;
     }
-    if (running.has(uid)) {
-      rerun.set(uid, reason);
-      return;
+    const fresh = uids.filter((uid) => !running.has(uid) && !queued.has(uid));
+    // Written before the in-memory queue changes: a study is never queued without its stored copy.
+    if (fresh.length > 0) store.addPending(fresh, reason);
+    for (const uid of uids) if (running.has(uid)) rerun.set(uid, reason);
+    for (const uid of fresh) {
+      const timer = retryTimers.get(uid);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        retryTimers.delete(uid);
+      }
+      queued.set(uid, reason);
+      queue.push(uid);
     }
-    if (queued.has(uid)) return;
-    store.addPending(uid, reason);
-    const timer = retryTimers.get(uid);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      retryTimers.delete(uid);
-    }
-    queued.set(uid, reason);
-    queue.push(uid);
     pump();
+  }
+
+  function enqueue(studyInstanceUid: string, reason: SyncReason): void {
+    enqueueMany([studyInstanceUid], reason);
   }
 
   function deleteStudy(studyInstanceUid: string): boolean {
@@ -275,7 +281,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       resumed += 1;
     }
     const pending = store.listPending();
-    for (const item of pending) enqueue(item.studyInstanceUid, item.reason);
+    for (const item of pending) enqueueMany([item.studyInstanceUid], item.reason);
     if (resumed > 0 || pending.length > 0) logger.info({ retries: resumed, queued: pending.length }, 'sync work of the previous run resumed');
   }
 
@@ -284,6 +290,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   return {
     syncStudy,
     enqueue,
+    enqueueMany,
     deleteStudy,
     status: () => ({
       queued: queue.length + rerun.size,
