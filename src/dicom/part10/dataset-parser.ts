@@ -47,8 +47,6 @@ export interface Syntax {
 
 /** What the top-level parse has to know about the file around the dataset bytes. */
 export interface TopLevel {
-  /** File offset of `bytes[0]`, for comparing Pixel Data's length with the file size. */
-  readonly fileOffset: number;
   /** The whole file's size, when the bytes are a plain (not inflated) part of it. */
   readonly fileSize: number | undefined;
   /** True when the buffer holds everything there is: running out at an element boundary is the end. */
@@ -186,10 +184,13 @@ export class DatasetParser {
     return { end: pos, elementCount: count };
   }
 
-  /** PS3.10 §7.1: Pixel Data longer than the file means the file was cut short. */
+  /**
+   * Pixel Data longer than what is left of the file means the file was cut short: the header
+   * alone parses, so this is the only sign of it that does not need the pixels read.
+   */
   private checkPixelData(header: Header, top: TopLevel): void {
     if (header.tag !== PIXEL_DATA || header.length === UNDEFINED_LENGTH || top.fileSize === undefined) return;
-    const end = top.fileOffset + header.valueStart + header.length;
+    const end = header.valueStart + header.length;
     if (end > top.fileSize) {
       throw new HeaderParseError(
         'truncated',

@@ -115,7 +115,6 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): H
   const metaEncoding = sniffEncoding(bytes, pos, (group) => group === FILE_META_GROUP);
   if (metaEncoding !== undefined && metaEncoding.littleEndian) {
     const meta = parser.parseTopLevel(parser.syntax(true, metaEncoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
-      fileOffset: 0,
       fileSize,
       complete,
       onlyGroup: FILE_META_GROUP,
@@ -158,7 +157,6 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): H
     parseDeflated(bytes.subarray(pos), complete, dataset);
   } else {
     parser.parseTopLevel(parser.syntax(encoding.littleEndian, encoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
-      fileOffset: 0,
       fileSize,
       complete,
     });
@@ -198,8 +196,7 @@ function parseDeflated(compressed: Uint8Array, complete: boolean, target: Datase
     const attempt: Dataset = {};
     try {
       parser.parseTopLevel(parser.syntax(true, true), 0, attempt, DEFAULT_CHARACTER_SET, {
-        fileOffset: 0,
-        fileSize: undefined,
+          fileSize: undefined,
         complete: whole && complete,
       });
       Object.assign(target, attempt);

@@ -2,8 +2,9 @@
  * Value Representations of the public data elements of PS3.6 (2022b, as published in DCMTK 3.6.7
  * dicom.dic), for Implicit VR Little Endian, where the VR is not on the wire (PS3.5 §7.1.3).
  * Ranged and repeating-group entries (50xx, 60xx) are left out; a tag not listed reads as UN.
- * Elements that PS3.6 gives two VRs take the one PS3.5 §A.1(c) prescribes for implicit VR:
- * "US or SS" → US, "OB or OW" → OW. The table is held as one string per VR so the module stays
+ * Elements that PS3.6 gives two VRs: "OB or OW" → OW, as PS3.5 §A.1 prescribes for pixel and
+ * overlay data in implicit VR; "US or SS" → US (the same bytes; only the sign would differ, which
+ * Pixel Representation decides). The table is held as one string per VR so the module stays
  * small and is parsed once.
  */
 
