@@ -23,7 +23,7 @@ const FILE_META_GROUP = 0x0002;
 /** Upper bound of an inflated deflate stream we are willing to hold (PS3.5 §A.5). */
 const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
 /** First slice of a deflated dataset to inflate; grown fourfold while the header needs more. */
-const FIRST_DEFLATE_SLICE = 64 * 1024;
+const FIRST_DEFLATE_SLICE = 2 * 1024;
 
 /** A result, plus whether the parse stopped only because the buffer ended before the file did. */
 export type HeaderOutcome = HeaderResult & { readonly needsMoreBytes?: boolean };
