@@ -32,6 +32,8 @@ describe('characterSetDecoder', () => {
     [['ISO 2022 IR 100'], 'J\xe9r\xf4me', 'Jérôme'],
     [['', 'ISO 2022 IR 100'], 'x\x1b-AJ\xe9r\xf4me', 'xJérôme'],
     [['', 'ISO 2022 IR 87'], 'broken\x1b$', 'broken$'],
+    [['', 'ISO 2022 IR 87'], '\x1b$B;3ED \x1b(B', '山田 '],
+    [['', 'ISO 2022 IR 87'], '\x1b$B;3 ED\x1b(B', '山 田'],
     [['an unknown term'], 'Buc^J\xe9r\xf4me', 'Buc^Jérôme'],
   ])('decodes %j %j as %j', (terms, bytes, expected) => {
     expect(decode(terms, bytes)).toBe(expected);

@@ -132,7 +132,7 @@ function iso2022(initialG1: G1Set): TextDecodeFn {
         while (j < end && bytes[j]! > 0x20 && bytes[j]! < 0x7f) j++;
         out += decodeJis(bytes, i, j, g0);
       } else if (b < 0x80) {
-        while (j < end && bytes[j]! < 0x80 && bytes[j] !== 0x1b) {
+        while (j < end && bytes[j]! < 0x80 && bytes[j] !== 0x1b && (g0 === G0.Ascii || bytes[j]! <= 0x20 || bytes[j] === 0x7f)) {
           if (g0 === G0.Ascii && isDelimiter(bytes[j]!)) g1 = initialG1;
           j++;
         }
