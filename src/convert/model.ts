@@ -13,9 +13,9 @@ import { PractitionerRegistry, type PractitionerEntry } from './practitioners.js
 import { seriesModel, type SeriesModel } from './series.js';
 import { groupDatasets } from './study/group.js';
 import { firstString, firstWith, offsetOf } from './study/pick.js';
+import { startedOf } from './study/started.js';
 import { DCM_SYSTEM, DICOM_UID_SYSTEM } from './systems.js';
 import { toCodeableConcepts } from './values/coding.js';
-import { toFhirDateTime } from './values/datetime.js';
 import { createOffsetResolver, type OffsetResolver } from './values/offset.js';
 
 export interface StudyModel {
@@ -101,20 +101,16 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
       ? undefined
       : registry.addFromElements(referrerDs, Tag.ReferringPhysicianName, Tag.ReferringPhysicianIdentificationSequence)[0];
 
-  const series = grouped.series.map((s) => seriesModel(s, registry, resolveOffset, options.includeInstances !== false));
+  const series = grouped.series.map((s) => seriesModel(s, registry, resolveOffset, options.includeInstances !== false, issues));
   const modalities = [...new Set(series.filter((s) => s.modalityKnown).map((s) => s.modality.code as string))]
     .sort()
     .map((code): Coding => ({ system: DCM_SYSTEM, code }));
 
   const dateDs = firstWith(ordered, Tag.StudyDate);
-  const studyOffset = dateDs === undefined ? undefined : offsetOf(dateDs);
   const started =
     dateDs === undefined
       ? undefined
-      : toFhirDateTime(getString(dateDs, Tag.StudyDate), getString(dateDs, Tag.StudyTime), studyOffset, resolveOffset);
-  if (dateDs !== undefined && started === undefined) {
-    issues.push({ code: 'invalid-value', message: 'Study Date (0008,0020) is not a valid DA; started omitted' });
-  }
+      : startedOf(dateDs, { label: 'Study Date/Time (0008,0020/0030)', date: Tag.StudyDate, time: Tag.StudyTime }, resolveOffset, issues);
 
   const procedureDs = firstWith(ordered, Tag.ProcedureCodeSequence);
   const reasonDs = firstWith(ordered, Tag.ReasonForRequestedProcedureCodeSequence);
@@ -155,5 +151,17 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   if (weight !== undefined) model.weightKg = weight;
   const height = measurement(ordered, Tag.PatientSize, "Patient's Size (0010,1020)", issues);
   if (height !== undefined) model.heightM = height;
+  model.issues = uniqueIssues(issues);
   return model;
+}
+
+/** The same problem in many datasets or series is one issue. */
+function uniqueIssues(issues: readonly ConversionIssue[]): ConversionIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.code}|${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

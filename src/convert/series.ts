@@ -4,10 +4,11 @@ import { getSequence, getString, getStrings, type Dataset } from '../dicom/datas
 import { Tag } from '../dicom/tags.js';
 import { toBodySite } from './body-part/index.js';
 import type { PractitionerEntry, PractitionerRegistry } from './practitioners.js';
+import type { ConversionIssue } from './options.js';
 import type { GroupedSeries } from './study/group.js';
-import { firstString, firstWith, offsetOf } from './study/pick.js';
+import { firstString, firstWith } from './study/pick.js';
+import { startedOf } from './study/started.js';
 import { DATA_ABSENT_REASON_URL, DCM_SYSTEM, PARTICIPATION_TYPE_SYSTEM, URI_SYSTEM } from './systems.js';
-import { toFhirDateTime } from './values/datetime.js';
 import { issuerFromItem, withIssuer } from './values/issuer.js';
 import { toLaterality } from './values/laterality.js';
 import type { OffsetResolver } from './values/offset.js';
@@ -60,17 +61,17 @@ function absent(): Coding {
 }
 
 /**
- * Instance title (SPEC §2.3): Document Title for encapsulated documents, else the Concept Name
- * of SR and other non-images, else Image Type values joined with `\` as the Python library did.
+ * Instance title (SPEC §2.3): Document Title for encapsulated documents, Image Type values
+ * joined with `\` for images (as the Python library did), else the Concept Name of SR and
+ * other non-images.
  */
 function instanceTitle(ds: Dataset): string | undefined {
   const documentTitle = getString(ds, Tag.DocumentTitle);
   if (documentTitle !== undefined) return documentTitle;
-  const conceptName = getSequence(ds, Tag.ConceptNameCodeSequence)[0];
-  const meaning = conceptName === undefined ? undefined : getString(conceptName, Tag.CodeMeaning);
-  if (meaning !== undefined) return meaning;
   const imageType = getStrings(ds, Tag.ImageType);
-  return imageType.length === 0 ? undefined : imageType.join('\\');
+  if (imageType.length > 0) return imageType.join('\\');
+  const conceptName = getSequence(ds, Tag.ConceptNameCodeSequence)[0];
+  return conceptName === undefined ? undefined : getString(conceptName, Tag.CodeMeaning);
 }
 
 function instanceModel(uid: string, number: number | undefined, ds: Dataset): InstanceModel {
@@ -110,6 +111,7 @@ export function seriesModel(
   registry: PractitionerRegistry,
   resolveOffset: OffsetResolver | undefined,
   includeInstances: boolean,
+  issues: ConversionIssue[],
 ): SeriesModel {
   const datasets = grouped.instances.map((i) => i.dataset);
   const modalityCode = firstString(datasets, Tag.Modality);
@@ -132,12 +134,8 @@ export function seriesModel(
   if (laterality !== undefined) out.laterality = laterality;
   const dateDs = firstWith(datasets, Tag.SeriesDate);
   if (dateDs !== undefined) {
-    const started = toFhirDateTime(
-      getString(dateDs, Tag.SeriesDate),
-      getString(dateDs, Tag.SeriesTime),
-      offsetOf(dateDs),
-      resolveOffset,
-    );
+    const source = { label: `Series Date/Time (0008,0021/0031) of series ${grouped.uid}`, date: Tag.SeriesDate, time: Tag.SeriesTime };
+    const started = startedOf(dateDs, source, resolveOffset, issues);
     if (started !== undefined) out.started = started;
   }
   const physicianDs =

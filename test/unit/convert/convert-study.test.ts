@@ -94,6 +94,12 @@ describe('convertStudy: study level (SPEC §2.1)', () => {
     expect(result.series?.[0]?.started).toBe('2024-03-15');
   });
 
+  it('reports a malformed Timezone Offset From UTC once for the whole study', () => {
+    const datasets = richStudy().map((ds) => withElements(ds, { '00080201': text('SH', '+1') }));
+    const issues = convertStudy(datasets).issues.filter((i) => i.message.startsWith('Timezone Offset'));
+    expect(issues).toEqual([{ code: 'invalid-value', message: 'Timezone Offset From UTC (0008,0201) is malformed; ignored' }]);
+  });
+
   it('omits started and reports an invalid Study Date', () => {
     const datasets = richStudy().map((ds) => withElements(ds, { '00080020': text('DA', '2024031') }));
     const conversion = convertStudy(datasets);
@@ -310,6 +316,11 @@ describe('convertStudy: instance level (SPEC §2.3)', () => {
     expect(study(richStudy()).series?.[1]?.instance?.[0]?.title).toBe('Diagnostic imaging study');
     const pdf = withElements(srInstance(), { '00420010': text('ST', 'Referral letter') });
     expect(study([pdf]).series?.[0]?.instance?.[0]?.title).toBe('Referral letter');
+  });
+
+  it('titles an image by Image Type even when it also has a Concept Name', () => {
+    const image = withElements(ctInstance(1), { '0040A043': sq(code('121079', 'DCM', 'Baseline')) });
+    expect(study([image]).series?.[0]?.instance?.[0]?.title).toBe('ORIGINAL\\PRIMARY\\AXIAL');
   });
 
   it('sorts instances by number then UID, unnumbered last', () => {
