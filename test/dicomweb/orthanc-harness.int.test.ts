@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrthanc, type OrthancHandle } from '../support/orthanc.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeStaleOrthancFolders, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 
 const TEST_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const CT = `${TEST_FILES}/CT_small.dcm`;
@@ -68,9 +72,6 @@ describe('Orthanc test harness with authentication', () => {
 
 describe('Orthanc test harness start-up failure', () => {
   it('includes Orthanc\'s log in the error when a Lua script is broken', async () => {
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'dicom2fhir-badlua-'));
     const script = join(dir, 'broken.lua');
     writeFileSync(script, 'function OnStableStudy(\n');
@@ -80,6 +81,26 @@ describe('Orthanc test harness start-up failure', () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Orthanc test harness clean-up', () => {
+  it('removes the folders of test processes that are gone and keeps those of live ones', () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const stale = join(tmpdir(), `dicom2fhir-orthanc-stale-${dead}`);
+    const live = join(tmpdir(), `dicom2fhir-orthanc-live-${process.pid}`);
+    for (const [dir, pid] of [[stale, dead], [live, process.pid]] as const) {
+      mkdirSync(join(dir, 'storage'), { recursive: true });
+      writeFileSync(join(dir, 'owner.pid'), String(pid));
+    }
+    try {
+      expect(removeStaleOrthancFolders()).toBeGreaterThanOrEqual(1);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      rmSync(live, { recursive: true, force: true });
+      rmSync(stale, { recursive: true, force: true });
     }
   });
 });

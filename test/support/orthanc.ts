@@ -4,7 +4,7 @@
  * attached to any start-up failure so a broken configuration is diagnosable from the test output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,12 +73,51 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const ROOT_PREFIX = 'dicom2fhir-orthanc-';
+const OWNER_FILE = 'owner.pid';
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the folders of earlier harness instances whose test process is gone. Test runners may
+ * end their workers without running `exit` handlers, so a folder's owner is recorded in it and
+ * checked here instead. Returns how many folders were removed.
+ */
+export function removeStaleOrthancFolders(): number {
+  let removed = 0;
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(ROOT_PREFIX)) continue;
+    const root = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(root, OWNER_FILE), 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      throw error;
+    }
+    if (Number.isInteger(owner) && owner > 0 && !isRunning(owner)) {
+      rmSync(root, { recursive: true, force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export async function startOrthanc(options: StartOrthancOptions = {}): Promise<OrthancHandle> {
-  const root = mkdtempSync(join(tmpdir(), 'dicom2fhir-orthanc-'));
+  removeStaleOrthancFolders();
+  const root = mkdtempSync(join(tmpdir(), ROOT_PREFIX));
+  writeFileSync(join(root, OWNER_FILE), String(process.pid));
   const storageDir = join(root, 'storage');
   const configPath = join(root, 'config.json');
   const [httpPort, dicomPort] = [await freePort(), await freePort()];
