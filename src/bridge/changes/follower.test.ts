@@ -25,8 +25,8 @@ let dir: string;
 let store: BridgeStore;
 let calls: string[];
 const sync = {
-  enqueue: (uid: string, reason: string) => void calls.push(`enqueue ${uid} ${reason}`),
-  deleteStudy: (uid: string) => void calls.push(`delete ${uid}`),
+  enqueueMany: (uids: readonly string[], reason: string) => void calls.push(`enqueue ${uids.join(' ')} ${reason}`),
+  deleteStudy: (uid: string) => calls.push(`delete ${uid}`) > 0,
 };
 
 beforeEach(() => {
@@ -89,6 +89,20 @@ describe('change feed faults', () => {
     expect(summary).toEqual({ pages: 2, changes: 4, stableStudies: 0, deletedStudies: 1, skipped: 2, cursor: 14 });
     expect(calls).toEqual(['delete 1.2.1']);
     expect(store.getCursor('orthanc-changes')).toBe(14);
+  });
+
+  it('queues the stable studies of a page together, before a deletion that follows them in the log', async () => {
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'Deleted', ID_A)], Done: true, Last: 3 })
+      .get(`/studies/${ID_A}`)
+      .reply(200, { ID: ID_A, MainDicomTags: { StudyInstanceUID: '1.2.1' } })
+      .get(`/studies/${ID_B}`)
+      .reply(200, { ID: ID_B, MainDicomTags: { StudyInstanceUID: '1.2.2' } });
+    const summary = await follower().pollOnce();
+    expect(summary).toMatchObject({ stableStudies: 2, deletedStudies: 1, cursor: 3 });
+    expect(calls).toEqual(['enqueue 1.2.1 1.2.2 changes', 'delete 1.2.1']);
   });
 
   it('skips a study whose UID is malformed without putting it in any URL', async () => {

@@ -13,7 +13,8 @@
  */
 import axios, { type AxiosInstance } from 'axios';
 import { isValidUid } from '../../dicomweb/uid.js';
-import type { StudyStore, SyncService } from '../types.js';
+import type { BridgeSyncService } from '../sync/service.js';
+import type { StudyStore } from '../types.js';
 import { errorMessage, type BridgeLogger } from '../sync/logger.js';
 import { ChangesPageSchema, OrthancStudySchema, isOrthancId, type OrthancChange } from './orthanc-changes.js';
 
@@ -30,7 +31,7 @@ export interface ChangeFeedFollowerOptions {
   /** HTTP Basic credentials when Orthanc requires them. */
   auth?: { username: string; password: string };
   store: ChangeFeedStore;
-  sync: Pick<SyncService, 'enqueue' | 'deleteStudy'>;
+  sync: Pick<BridgeSyncService, 'enqueueMany' | 'deleteStudy'>;
   /** Pause between polls once the log is read to its end; default 5 000 ms. */
   intervalMs?: number;
   /** `limit` of each `/changes` request; default 100 (Orthanc caps it at 10 000). */
@@ -95,6 +96,15 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
     return OrthancStudySchema.parse(response.data).MainDicomTags.StudyInstanceUID;
   }
 
+  /** Stable studies of the page being read, queued together (one store write) before the cursor moves. */
+  let stable: string[] = [];
+
+  function flushStable(): void {
+    const uids = stable;
+    stable = [];
+    if (uids.length > 0) sync.enqueueMany(uids, 'changes');
+  }
+
   async function handle(change: OrthancChange, summary: PollSummary): Promise<void> {
     if (change.ResourceType !== 'Study' || (change.ChangeType !== 'StableStudy' && change.ChangeType !== 'Deleted')) return;
     if (!isOrthancId(change.ID)) {
@@ -113,10 +123,12 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
         return;
       }
       store.mapOrthancStudyId(change.ID, uid);
-      sync.enqueue(uid, 'changes');
+      stable.push(uid);
       summary.stableStudies += 1;
       return;
     }
+    // A deletion is applied after the syncs queued before it, in log order.
+    flushStable();
     const uid = store.studyUidForOrthancId(change.ID);
     if (uid === undefined) {
       summary.skipped += 1;
@@ -148,7 +160,9 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
           since = Math.max(since, change.Seq);
         }
       } finally {
-        // Progress made before an error is kept, so a failing change is retried alone.
+        // Progress made before an error is kept, so a failing change is retried alone; the
+        // studies it covers are queued first, so moving the cursor never loses one.
+        flushStable();
         if (since !== summary.cursor) store.setCursor(cursorName, since);
         summary.cursor = since;
       }
