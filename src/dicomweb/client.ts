@@ -98,7 +98,9 @@ function isClientRejection(value: unknown): value is DicomWebClientRejection {
 /**
  * Runs one dicomweb-client call on a fresh XHR instance carrying the timeout, and turns any
  * failure into a DicomWebError. dicomweb-client reports a timeout and a refused connection alike
- * (status 0), so the instance's own events tell them apart.
+ * (status 0), so the instance's own events tell them apart. Its rejection is deliberately not
+ * kept as `cause`: it carries the XHR (with the Authorization header) and the response body
+ * (which may name the patient), and error serializers in loggers walk `cause`.
  */
 export async function runRequest<T>(
   client: DicomWebClient,
@@ -126,18 +128,17 @@ export async function runRequest<T>(
         failure: 'http',
         url,
         status,
-        cause,
       });
     }
     if (transportFailure === 'timeout') {
       throw new DicomWebError(
         `${operation} failed: no answer from ${url} within ${client.timeoutMs} ms`,
-        { failure: 'timeout', url, cause },
+        { failure: 'timeout', url },
       );
     }
     throw new DicomWebError(
       `${operation} failed: cannot reach ${url} (connection refused, reset or name not resolved)`,
-      { failure: 'network', url, cause },
+      { failure: 'network', url },
     );
   }
 }

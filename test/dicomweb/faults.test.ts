@@ -28,6 +28,9 @@ describe('DICOMweb source faults', () => {
     expect(error).toMatchObject({ failure: 'http', status: 500, url: `${BASE}/studies/${UID}/metadata` });
     expect((error as Error).message).toBe(`WADO-RS study metadata failed: ${BASE}/studies/${UID}/metadata answered HTTP 500`);
     expect((error as Error).message).not.toContain('DOE');
+    // Nothing reachable from the error (as a logger would serialize it) holds the body.
+    expect((error as Error).cause).toBeUndefined();
+    expect(JSON.stringify(error)).not.toContain('DOE');
   });
 
   it('throws a timeout DicomWebError when the server sends nothing within timeoutMs', async () => {
