@@ -16,6 +16,7 @@ describe('toFhirDateTime', () => {
     ['20240102', 'garbage', '+01:00', undefined, '2024-01-02'],
     ['2024010', '101112', '+01:00', undefined, undefined],
     [undefined, '101112', '+01:00', undefined, undefined],
+    ['19000101', '0800', undefined, createOffsetResolver('Asia/Kolkata'), '1900-01-01'],
   ])('combines DA %j, TM %j, offset %j (zone given: %j) into %j', (da, tm, offset, zone, expected) => {
     expect(toFhirDateTime(da, tm, offset, zone)).toBe(expected);
   });

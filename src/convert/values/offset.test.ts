@@ -34,6 +34,7 @@ describe('createOffsetResolver', () => {
     ['Z', '2024-01-15', '08:00:00', '+00:00'],
     ['+01:00', '2024-07-15', '08:00:00', '+01:00'],
     ['-0330', '2024-07-15', '08:00:00', '-03:30'],
+    ['Asia/Kolkata', '1900-01-01', '08:00:00', undefined],
   ])('resolves zone %s at %s %s to %s', (zone, date, time, expected) => {
     expect(createOffsetResolver(zone)(date, time)).toBe(expected);
   });

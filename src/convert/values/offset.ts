@@ -22,8 +22,12 @@ export function fromDicomOffset(value: string | undefined): string | undefined {
   return formatOffset(sign, hh, mm);
 }
 
-/** Gives the UTC offset that applied at a local wall-clock date-time. */
-export type OffsetResolver = (localDate: string, localTime: string) => string;
+/**
+ * Gives the UTC offset that applied at a local wall-clock date-time, or `undefined` when it
+ * cannot be written in FHIR (`±HH:MM`): local mean times before a zone adopted standard time
+ * had offsets with seconds (Asia/Kolkata before 1942: +05:21:10).
+ */
+export type OffsetResolver = (localDate: string, localTime: string) => string | undefined;
 
 /**
  * Builds the resolver for the `timezone` option: a fixed offset (`+01:00`, `Z`) or an IANA
@@ -47,14 +51,15 @@ export function createOffsetResolver(timezone: string): OffsetResolver {
   } catch (error) {
     throw new RangeError(`unknown time zone: ${timezone}`, { cause: error });
   }
-  const offsetMinutesAt = (epochMs: number): number => {
+  /** Offset in seconds east of UTC at an instant; Intl writes it as `GMT`, `GMT+01:00` or `GMT+05:21:10`. */
+  const offsetSecondsAt = (epochMs: number): number => {
     const name = format.formatToParts(new Date(epochMs)).find((p) => p.type === 'timeZoneName')?.value;
-    const match = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name ?? '');
+    const match = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(name ?? '');
     if (!match) throw new RangeError(`time zone ${timezone} gave an unreadable offset: ${name ?? ''}`);
-    const [, sign, hh = '0', mm = '0'] = match;
+    const [, sign, hh = '0', mm = '0', ss = '0'] = match;
     if (sign === undefined) return 0;
-    const minutes = Number(hh) * 60 + Number(mm);
-    return sign === '-' ? -minutes : minutes;
+    const seconds = Number(hh) * 3600 + Number(mm) * 60 + Number(ss);
+    return sign === '-' ? -seconds : seconds;
   };
   return (localDate, localTime) => {
     const [y = 0, mo = 1, d = 1] = localDate.split('-').map(Number);
@@ -62,8 +67,10 @@ export function createOffsetResolver(timezone: string): OffsetResolver {
     const asIfUtc = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59));
     // The offset at the wall-clock instant read as UTC, then corrected once: this settles on
     // the offset in force at that local time, also across a DST change.
-    const first = offsetMinutesAt(asIfUtc);
-    const minutes = offsetMinutesAt(asIfUtc - first * 60_000);
+    const first = offsetSecondsAt(asIfUtc);
+    const seconds = offsetSecondsAt(asIfUtc - first * 1000);
+    if (seconds % 60 !== 0) return undefined;
+    const minutes = seconds / 60;
     const sign = minutes < 0 ? '-' : '+';
     const abs = Math.abs(minutes);
     return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
