@@ -183,14 +183,16 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
 
   async function run(uid: string, reason: SyncReason): Promise<void> {
     running.add(uid);
+    let settled = true;
     try {
       await syncStudy(uid, reason);
     } catch (err) {
       try {
         recordFailure(uid, reason, err);
       } catch (recordError) {
-        // The store itself failed (closed at shutdown, disk full): the study is not lost, the
-        // next reconciliation finds it missing or failed; the loss of the record is reported.
+        settled = false;
+        // The store itself failed (closed at shutdown, disk full): the study stays in the stored
+        // queue for the next start, and the lost failure record is reported.
         unrecorded += 1;
         logger.error(
           { studyInstanceUid: uid, reason, err: errorMessage(err), storeError: errorMessage(recordError) },
@@ -203,7 +205,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       rerun.delete(uid);
       if (again !== undefined && !stopped) {
         enqueue(uid, again);
-      } else if (again === undefined) {
+      } else if (again === undefined && settled) {
         // Done (stored, not found, or handed over to the failure record); stays pending when queued again.
         try {
           store.removePending(uid);
@@ -281,7 +283,13 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       resumed += 1;
     }
     const pending = store.listPending();
-    for (const item of pending) enqueueMany([item.studyInstanceUid], item.reason);
+    const byReason = new Map<SyncReason, string[]>();
+    for (const item of pending) {
+      const uids = byReason.get(item.reason) ?? [];
+      uids.push(item.studyInstanceUid);
+      byReason.set(item.reason, uids);
+    }
+    for (const [reason, uids] of byReason) enqueueMany(uids, reason);
     if (resumed > 0 || pending.length > 0) logger.info({ retries: resumed, queued: pending.length }, 'sync work of the previous run resumed');
   }
 
