@@ -137,9 +137,18 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     },
     async conditionalDelete(resourceType, query) {
       const search = new URLSearchParams(query).toString();
-      await withRetries(`DELETE ${resourceType}?…`, (signal) =>
-        kit.request(`${resourceType}?${search}`, { method: 'DELETE', options: { signal } }),
-      );
+      try {
+        await withRetries(`DELETE ${resourceType}?…`, (signal) =>
+          kit.request(`${resourceType}?${search}`, { method: 'DELETE', options: { signal } }),
+        );
+      } catch (error) {
+        // Servers differ on a conditional delete that matches nothing: 200/204 (HAPI, Medplum)
+        // or 404/410. Either way the resource is not there, which is what was asked.
+        if (error instanceof FhirServerError && (error.status === 404 || error.status === 410)) {
+          return;
+        }
+        throw error;
+      }
     },
   };
 }

@@ -118,6 +118,22 @@ describe('createFhirClient', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('treats a conditional delete that finds nothing (404) as done', async () => {
+    const scope = nock(BASE)
+      .delete('/ImagingStudy')
+      .query(true)
+      .reply(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'no match' }] }, json);
+    await expect(createFhirClient({ baseUrl: BASE }).conditionalDelete('ImagingStudy', { identifier: 'urn:dicom:uid|urn:oid:1.2.3' })).resolves.toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('fails a conditional delete the server forbids', async () => {
+    nock(BASE).delete('/ImagingStudy').query(true).reply(403, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden', diagnostics: 'delete not allowed' }] }, json);
+    await expect(createFhirClient({ baseUrl: BASE }).conditionalDelete('ImagingStudy', { identifier: 'x' })).rejects.toThrow(
+      `FHIR server ${BASE} answered 403 to DELETE ImagingStudy?… (1 attempt): delete not allowed`,
+    );
+  });
+
   it('reports a refused connection as unreachable after retrying', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
