@@ -16,7 +16,7 @@ import type {
 } from 'fhir/r4';
 import type { Bundle as BundleR5 } from 'fhir/r5';
 import { defined, nonEmpty } from './fields.js';
-import { dicomwebEndpointR4, dicomwebEndpointR5, fileEndpointReference } from './endpoint.js';
+import { dicomwebEndpointR4, dicomwebEndpointR5, endpointIdentifier, fileEndpointReference } from './endpoint.js';
 import { fullUrlFor, identifierKey } from './ids.js';
 import type { StudyModel } from './model.js';
 import type { ConvertOptions } from './options.js';
@@ -142,7 +142,8 @@ export function studyBundle(model: StudyModel, options: ConvertOptions): Bundle 
     const baseUrl = options.endpoint.baseUrl;
     const resource = r5 ? dicomwebEndpointR5(baseUrl) : dicomwebEndpointR4(baseUrl);
     const url = fullUrlFor('Endpoint', baseUrl);
-    entries.push(entry(url, resource as Resource, conditionalRequest('Endpoint', resource.identifier?.[0] as Identifier)));
+    // R4 and R5 Endpoints are both Resources; the R5 one is typed from 'fhir/r5'.
+    entries.push(entry(url, resource as Resource, conditionalRequest('Endpoint', endpointIdentifier(baseUrl))));
     endpoint = [{ reference: url }];
   }
 

@@ -1,6 +1,7 @@
 /** The study's endpoint (SPEC §2.1): a file:// reference, or a DICOMweb Endpoint resource (R4 / R5). */
-import type { Endpoint as EndpointR4 } from 'fhir/r4';
+import type { Endpoint as EndpointR4, Identifier } from 'fhir/r4';
 import type { Endpoint as EndpointR5 } from 'fhir/r5';
+import { identifierR5 } from './r5-types.js';
 import { ENDPOINT_CONNECTION_TYPE_SYSTEM, ENDPOINT_PAYLOAD_TYPE_SYSTEM, URI_SYSTEM } from './systems.js';
 
 const WADO_RS = { system: ENDPOINT_CONNECTION_TYPE_SYSTEM, code: 'dicom-wado-rs' };
@@ -12,8 +13,8 @@ export function fileEndpointReference(directory: string): string {
 }
 
 /** The base URL doubles as the Endpoint's identifier, so a conditional update finds it again. */
-function identifier(baseUrl: string) {
-  return [{ system: URI_SYSTEM, value: baseUrl }];
+export function endpointIdentifier(baseUrl: string): Identifier {
+  return { system: URI_SYSTEM, value: baseUrl };
 }
 
 /** R4 Endpoint: `connectionType` is one Coding, `payloadType` a required CodeableConcept list. */
@@ -21,7 +22,7 @@ export function dicomwebEndpointR4(baseUrl: string, id?: string): EndpointR4 {
   return {
     resourceType: 'Endpoint',
     ...(id === undefined ? {} : { id }),
-    identifier: identifier(baseUrl),
+    identifier: [endpointIdentifier(baseUrl)],
     status: 'active',
     connectionType: { ...WADO_RS },
     name: 'DICOMweb WADO-RS',
@@ -36,7 +37,7 @@ export function dicomwebEndpointR5(baseUrl: string, id?: string): EndpointR5 {
   return {
     resourceType: 'Endpoint',
     ...(id === undefined ? {} : { id }),
-    identifier: identifier(baseUrl),
+    identifier: [identifierR5(endpointIdentifier(baseUrl))],
     status: 'active',
     connectionType: [{ coding: [{ ...WADO_RS }] }],
     name: 'DICOMweb WADO-RS',
