@@ -13,4 +13,3 @@ export type {
 } from './options.js';
 export { DICOM_UID_SYSTEM, CONTAINED_PATIENT_ID } from './systems.js';
 export { uuidV5, NAMESPACE_OID, NAMESPACE_URL } from './values/uuid.js';
-export { studyResourceId } from './ids.js';
