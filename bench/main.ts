@@ -3,6 +3,7 @@
  * product's targets. Suites live in their own modules (`folder.ts`; a bridge suite can sit
  * beside it) and return plain results; this file only prints.
  */
+import { formatBridgeResults, runBridgeSuite } from './bridge.js';
 import { runFolderSuite, type FolderSizeResult } from './folder.js';
 import { formatMachine, machineDetails } from './machine.js';
 import { formatInt, formatTable } from './table.js';
@@ -81,6 +82,31 @@ async function main(): Promise<void> {
   const repeats = Number(process.env.BENCH_REPEATS ?? 5);
   console.log(formatMachine(machineDetails()));
   console.log(`repeats per figure: ${repeats} (median reported)\n`);
+  // `npm run bench -- bridge` runs the named suites only; no name runs all.
+  const suites = ['folder', 'bridge'];
+  const selected = process.argv.slice(2);
+  const unknown = selected.filter((name) => !suites.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown suite ${unknown.join(', ')}; suites: ${suites.join(', ')}`);
+  const wanted = (name: string): boolean => selected.length === 0 || selected.includes(name);
+  if (wanted('folder')) await folderSuite(repeats);
+  if (wanted('bridge')) {
+    const bridge = await runBridgeSuite({
+      repeats,
+      largeInstances: 1_200,
+      backlogStudies: 200,
+      backlogInstancesPerStudy: 5,
+      syncConcurrency: 4,
+      connections: 32,
+      loadSeconds: 5,
+      loadRounds: 3,
+      log,
+    });
+    console.log('\nBridge against a real Orthanc (copies of CT_small.dcm)');
+    for (const line of formatBridgeResults(bridge)) console.log(line);
+  }
+}
+
+async function folderSuite(repeats: number): Promise<void> {
   const folder = await runFolderSuite({
     sizes: [1_200, 12_000],
     seriesPerStudy: 4,
