@@ -4,12 +4,9 @@ import { resolve } from 'node:path';
 import type { ImagingStudy as ImagingStudyR4 } from 'fhir/r4';
 import { convertStudy } from '../convert/index.js';
 import type { Conversion, ConvertOptions } from '../convert/options.js';
-import { readDicomHeader } from '../dicom/part10/index.js';
-import { classify } from './classify.js';
 import { FolderError } from './errors.js';
 import { describeStudies, groupByStudy, type FolderInstance } from './group.js';
-import { mapWithConcurrency } from './pool.js';
-import { retainKnownTags } from './retain.js';
+import { readHeaders } from './read-headers.js';
 import { countSkipReasons, type SkippedFile } from './skip.js';
 import { walkFiles } from './walk.js';
 
@@ -23,10 +20,18 @@ export const DEFAULT_CONCURRENCY = 32;
 export interface FolderConvertOptions extends ConvertOptions {
   /** One Conversion per study instead of an error when the folder holds several studies. */
   split?: boolean;
-  /** Called after each file's header is read: `done` of `total` candidate files. */
+  /**
+   * Called with `0` of `total` candidate files, then as headers are read (after each file in
+   * the calling thread, after each batch on worker threads), last with `total` of `total`.
+   */
   onProgress?: (done: number, total: number) => void;
-  /** Header reads in flight; default {@link DEFAULT_CONCURRENCY}. */
+  /** Header reads in flight when reading in the calling thread; default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
+  /**
+   * Worker threads reading headers; 0 reads in the calling thread. Default: one per core for
+   * folders of at least `MIN_FILES_FOR_WORKERS` (200) files, none for smaller ones.
+   */
+  threads?: number;
 }
 
 export interface FolderStudy {
@@ -73,23 +78,18 @@ function skippedSummary(skipped: readonly SkippedFile[]): string {
  * dropping studies is what the Python library did wrong.
  */
 export async function convertFolder(dir: string, options: FolderConvertOptions = {}): Promise<FolderConversion> {
-  const { split = false, onProgress, concurrency = DEFAULT_CONCURRENCY, ...convertOptions } = options;
+  const { split = false, onProgress, concurrency = DEFAULT_CONCURRENCY, threads, ...convertOptions } = options;
   const root = resolve(dir);
   await assertDirectory(root);
 
   const walk = await walkFiles(root);
   const skipped: SkippedFile[] = walk.failures.map((f) => ({ path: f.path, reason: 'unreadable', detail: f.detail }));
   onProgress?.(0, walk.files.length);
-  // Classified as each read finishes, so only the retained elements outlive the read.
-  const classified = await mapWithConcurrency(
-    walk.files,
+  const classified = await readHeaders(walk.files, {
     concurrency,
-    async (path) => {
-      const result = classify(path, await readDicomHeader(path));
-      return result.kind === 'instance' ? { ...result, dataset: retainKnownTags(result.dataset) } : result;
-    },
-    onProgress,
-  );
+    ...(threads === undefined ? {} : { threads }),
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
 
   const instances: FolderInstance[] = [];
   for (const result of classified) {

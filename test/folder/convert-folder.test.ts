@@ -52,12 +52,29 @@ describe('convertFolder on a generated study with every encoding and junk files'
     expect(JSON.stringify(many)).toBe(JSON.stringify(one));
   });
 
-  it('reports progress up to every candidate file', async () => {
+  it('gives the same result, skipped files and their reasons included, on worker threads as in the calling thread', async () => {
+    const inThread = await convertFolder(rich.dir, { threads: 0 });
+    expect(inThread.skipped.length).toBeGreaterThan(0);
+    for (const threads of [1, 2, 3]) {
+      const onWorkers = await convertFolder(rich.dir, { threads });
+      expect(JSON.stringify(onWorkers), `${threads} threads`).toBe(JSON.stringify(inThread));
+    }
+  });
+
+  it('reports progress up to every candidate file, after each file in the calling thread', async () => {
     const calls: Array<[number, number]> = [];
-    const result = await convertFolder(rich.dir, { onProgress: (done, total) => calls.push([done, total]) });
+    const result = await convertFolder(rich.dir, { threads: 0, onProgress: (done, total) => calls.push([done, total]) });
     expect(calls[0]).toEqual([0, result.filesRead]);
     expect(calls.at(-1)).toEqual([result.filesRead, result.filesRead]);
     expect(calls.length).toBe(result.filesRead + 1);
+  });
+
+  it('reports progress on worker threads from nothing to every candidate file, never going back', async () => {
+    const calls: Array<[number, number]> = [];
+    const result = await convertFolder(rich.dir, { threads: 2, onProgress: (done, total) => calls.push([done, total]) });
+    expect(calls[0]).toEqual([0, result.filesRead]);
+    expect(calls.at(-1)).toEqual([result.filesRead, result.filesRead]);
+    for (let i = 1; i < calls.length; i++) expect(calls[i]![0]).toBeGreaterThan(calls[i - 1]![0]);
   });
 
   it('passes converter options through (R5, Bundle form)', async () => {

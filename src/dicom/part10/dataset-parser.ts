@@ -53,7 +53,17 @@ export interface TopLevel {
   readonly complete: boolean;
   /** Only elements of this group are read (the file meta, group 0002). */
   readonly onlyGroup?: number;
+  /** When set, only these top-level tags are decoded; see {@link ElementFilter}. */
+  readonly only?: ElementFilter;
 }
+
+/**
+ * Top-level tags a caller will read. Every other top-level element is stepped over without
+ * decoding its value, except that sequences are still walked, so a corrupt item structure is
+ * reported the same whichever elements are kept, and Specific Character Set is always decoded,
+ * since later text depends on it. Items of kept sequences are kept whole.
+ */
+export type ElementFilter = ReadonlySet<number>;
 
 export interface ParsedTopLevel {
   readonly end: number;
@@ -176,7 +186,8 @@ export class DatasetParser {
         this.checkPixelData(header, top);
         break;
       }
-      const next = this.readElement(syntax, header, Number.POSITIVE_INFINITY, target, decode, 0);
+      const skip = top.only !== undefined && header.tag !== SPECIFIC_CHARACTER_SET && !top.only.has(header.tag);
+      const next = this.readElement(syntax, header, Number.POSITIVE_INFINITY, target, decode, 0, skip);
       if (header.tag === SPECIFIC_CHARACTER_SET) decode = charsetOf(target, text);
       count++;
       pos = next;
@@ -199,11 +210,23 @@ export class DatasetParser {
     }
   }
 
-  /** Reads one element's value into `target` (or skips it) and returns the position after it. */
-  private readElement(syntax: Syntax, header: Header, containerEnd: number, target: Dataset, text: TextDecodeFn, depth: number): number {
+  /**
+   * Reads one element's value into `target` (or skips it) and returns the position after it.
+   * With `filtered`, the value is checked as it would be when kept but not stored, and only
+   * sequences are parsed at all.
+   */
+  private readElement(
+    syntax: Syntax,
+    header: Header,
+    containerEnd: number,
+    target: Dataset,
+    text: TextDecodeFn,
+    depth: number,
+    filtered = false,
+  ): number {
     const { tag, valueStart } = header;
     const group = tag >>> 16;
-    const keep = (group & 1) === 0 && (tag & 0xffff) !== 0;
+    const keep = (group & 1) === 0 && (tag & 0xffff) !== 0 && !filtered;
     if (header.length === UNDEFINED_LENGTH) {
       return this.readUndefinedLength(syntax, header, target, text, depth, keep);
     }
@@ -213,6 +236,10 @@ export class DatasetParser {
       throw new OutOfBytes(valueStart - 8);
     }
     if (valueEnd > this.limit) throw new OutOfBytes(valueStart - 8);
+    if (filtered && (group & 1) === 0 && (tag & 0xffff) !== 0) {
+      this.walkSequence(syntax, header, valueStart, valueEnd, text, depth);
+      return valueEnd;
+    }
     if (!keep) return valueEnd;
     const vr = header.explicitVr ? header.vr : dictionaryVr(tag);
     let element: DicomElement | undefined;
@@ -225,6 +252,13 @@ export class DatasetParser {
     }
     if (element !== undefined) target[tagHex(tag)] = element;
     return valueEnd;
+  }
+
+  /** Parses a filtered-out sequence (also one stored as UN) for its checks alone. */
+  private walkSequence(syntax: Syntax, header: Header, start: number, end: number, text: TextDecodeFn, depth: number): void {
+    const vr = header.explicitVr ? header.vr : dictionaryVr(header.tag);
+    if (vr === 'SQ') this.readItems(syntax, start, end, text, depth + 1);
+    else if (vr === 'UN' && header.explicitVr && dictionaryVr(header.tag) === 'SQ') this.readItems(this.implicitLe, start, end, text, depth + 1);
   }
 
   /**

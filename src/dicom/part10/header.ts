@@ -5,7 +5,7 @@
 import { constants, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Dataset } from '../dataset.js';
 import { DEFAULT_CHARACTER_SET } from './charset.js';
-import { DatasetParser, isVrBytes, KNOWN_VRS, OutOfBytes } from './dataset-parser.js';
+import { DatasetParser, isVrBytes, KNOWN_VRS, OutOfBytes, type ElementFilter } from './dataset-parser.js';
 import { HeaderParseError, type HeaderResult } from './result.js';
 import {
   encodingOf,
@@ -31,6 +31,12 @@ export type HeaderOutcome = HeaderResult & { readonly needsMoreBytes?: boolean }
 export interface ParseOptions {
   /** Size of the whole file; when absent the bytes are taken to be the whole file. */
   fileSize?: number;
+  /**
+   * Top-level tags to decode (numbers such as `0x0020000d`); others are stepped over, which
+   * saves most of the work when a caller reads a few dozen elements. The file meta is always
+   * read whole. Without it, every element is decoded.
+   */
+  only?: ElementFilter;
 }
 
 function hasMagic(bytes: Uint8Array): boolean {
@@ -93,7 +99,7 @@ function transferSyntaxOf(meta: Dataset): string | undefined {
 export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}): HeaderOutcome {
   const complete = options.fileSize === undefined || bytes.length >= options.fileSize;
   try {
-    return parseOrThrow(bytes, options.fileSize ?? bytes.length, complete);
+    return parseOrThrow(bytes, options.fileSize ?? bytes.length, complete, options.only);
   } catch (error) {
     if (error instanceof OutOfBytes) {
       return { ok: false, reason: 'truncated', detail: error.message, needsMoreBytes: !complete };
@@ -104,7 +110,7 @@ export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}):
   }
 }
 
-function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): HeaderOutcome {
+function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, only: ElementFilter | undefined): HeaderOutcome {
   if (bytes.length === 0) return { ok: false, reason: 'not-dicom', detail: 'empty file' };
   const magic = hasMagic(bytes);
   let pos = magic ? PREAMBLE_LENGTH + 4 : 0;
@@ -154,11 +160,12 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean): H
   }
 
   if (encoding.deflated) {
-    parseDeflated(bytes.subarray(pos), complete, dataset);
+    parseDeflated(bytes.subarray(pos), complete, dataset, only);
   } else {
     parser.parseTopLevel(parser.syntax(encoding.littleEndian, encoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
       fileSize,
       complete,
+      ...(only === undefined ? {} : { only }),
     });
   }
   return { ok: true, dataset, transferSyntaxUid };
@@ -187,7 +194,7 @@ function inflate(compressed: Uint8Array, final: boolean): Buffer {
  * Deflated explicit VR little endian (PS3.5 §A.5): inflates a growing prefix of the stream
  * until the header is complete, so a large deflated file costs only its header.
  */
-function parseDeflated(compressed: Uint8Array, complete: boolean, target: Dataset): void {
+function parseDeflated(compressed: Uint8Array, complete: boolean, target: Dataset, only: ElementFilter | undefined): void {
   let slice = Math.min(FIRST_DEFLATE_SLICE, compressed.length);
   while (true) {
     const whole = slice >= compressed.length;
@@ -196,8 +203,9 @@ function parseDeflated(compressed: Uint8Array, complete: boolean, target: Datase
     const attempt: Dataset = {};
     try {
       parser.parseTopLevel(parser.syntax(true, true), 0, attempt, DEFAULT_CHARACTER_SET, {
-          fileSize: undefined,
+        fileSize: undefined,
         complete: whole && complete,
+        ...(only === undefined ? {} : { only }),
       });
       Object.assign(target, attempt);
       return;

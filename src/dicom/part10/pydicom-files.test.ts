@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getPersonNames, getSequence, getString, getStrings, type Dataset } from '../dataset.js';
 import { Tag } from '../tags.js';
-import { parsePart10Header, readDicomHeader, type HeaderResult } from './index.js';
+import { parsePart10Header, readDicomHeader, readDicomHeaderSync, type HeaderResult } from './index.js';
 
 /** Real files from Debian's python3-pydicom (SPEC §5). */
 const DATA = '/usr/lib/python3/dist-packages/pydicom/data';
@@ -177,5 +177,29 @@ describe('readDicomHeader over the whole pydicom test set', () => {
       const bytes = new Uint8Array(await readFile(join(DATA, name)));
       expect(parsePart10Header(bytes, { fileSize: bytes.length }), name).toEqual(results.get(name));
     }
+  });
+
+  it('with a tag filter, gives every file the same outcome and exactly the listed elements of the whole read', async () => {
+    const only = new Set([0x0020000d, 0x00100010, 0x00080060, 0x300a00b0, 0x00041220, 0x00081032]);
+    const always = (key: string) => key.startsWith('0002') || key === '00080005';
+    let compared = 0;
+    for (const [name, whole] of results) {
+      const path = join(DATA, name);
+      for (const filtered of [await readDicomHeader(path, { only }), readDicomHeaderSync(path, { only })]) {
+        if (!whole.ok || !filtered.ok) {
+          expect(filtered, name).toEqual(whole);
+          continue;
+        }
+        const expected = Object.fromEntries(
+          Object.entries(whole.dataset).filter(([key]) => always(key) || only.has(Number.parseInt(key, 16))),
+        );
+        expect(filtered.dataset, name).toEqual(expected);
+        expect(filtered.transferSyntaxUid, name).toBe(whole.transferSyntaxUid);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(2 * 160);
+    const plan = readDicomHeaderSync(join(TEST_FILES, 'rtplan.dcm'), { only });
+    expect(plan.ok && items(plan.dataset, '300A00B0')).toEqual(items(dataset('test_files/rtplan.dcm'), '300A00B0'));
   });
 });

@@ -6,6 +6,7 @@
  * patient data.
  */
 import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync, type Stats } from 'node:fs';
+import type { ElementFilter } from './dataset-parser.js';
 import { parseHeaderBytes } from './header.js';
 import type { HeaderResult } from './result.js';
 
@@ -25,10 +26,16 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 const NOT_A_FILE: HeaderResult = { ok: false, reason: 'unreadable', detail: 'not a regular file' };
 
+export interface ReadOptions {
+  /** Top-level tags to decode; the others are stepped over (see `ParseOptions.only`). */
+  only?: ElementFilter;
+}
+
 /** What to do after a read: the result, or the size of the next, larger buffer. */
-function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boolean): HeaderResult | { grow: number } {
+function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boolean, only: ElementFilter | undefined): HeaderResult | { grow: number } {
   const size = endOfFile ? filled : fileSize;
-  const { needsMoreBytes, ...result } = parseHeaderBytes(buffer.subarray(0, filled), { fileSize: size });
+  const view = filled === buffer.length ? buffer : buffer.subarray(0, filled);
+  const { needsMoreBytes, ...result } = parseHeaderBytes(view, only === undefined ? { fileSize: size } : { fileSize: size, only });
   if (needsMoreBytes !== true || filled >= size) return result as HeaderResult;
   if (buffer.length >= MAX_HEADER_BYTES) {
     return { ok: false, reason: 'malformed', detail: `header longer than ${MAX_HEADER_BYTES} bytes` };
@@ -50,7 +57,8 @@ function grown(buffer: Buffer, filled: number, size: number): Buffer {
  * Reads and parses one file's header without blocking the event loop. Uses the callback file
  * API: one promise per file instead of one per system call, which halves the CPU cost per file.
  */
-export function readDicomHeader(path: string): Promise<HeaderResult> {
+export function readDicomHeader(path: string, options: ReadOptions = {}): Promise<HeaderResult> {
+  const { only } = options;
   return new Promise((resolve) => {
     open(path, OPEN_FLAGS, (openError, fd) => {
       if (openError) {
@@ -67,7 +75,7 @@ export function readDicomHeader(path: string): Promise<HeaderResult> {
         let filled = 0;
         const decide = (endOfFile: boolean): void => {
           try {
-            const next = step(buffer, filled, stats.size, endOfFile);
+            const next = step(buffer, filled, stats.size, endOfFile, only);
             if ('grow' in next) {
               buffer = grown(buffer, filled, next.grow);
               fill();
@@ -109,10 +117,17 @@ function readFully(fd: number, buffer: Buffer, from: number): number {
 }
 
 /**
+ * First-read buffer of the blocking path, reused from file to file: a blocking read cannot be
+ * interleaved with another in the same thread, and parsed values are copied out as strings, so
+ * nothing refers to it once a read returns. Saves one 16 KiB allocation per file.
+ */
+let scratch: Buffer | undefined;
+
+/**
  * The same read with blocking system calls, for worker threads that convert folders: about
  * twice the files per CPU second of `readDicomHeader`. Never throws.
  */
-export function readDicomHeaderSync(path: string): HeaderResult {
+export function readDicomHeaderSync(path: string, options: ReadOptions = {}): HeaderResult {
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
@@ -121,7 +136,7 @@ export function readDicomHeaderSync(path: string): HeaderResult {
   }
   let result: HeaderResult;
   try {
-    result = readOpenFile(fd);
+    result = readOpenFile(fd, options.only);
   } catch (error) {
     result = unreadable(error);
   }
@@ -133,13 +148,14 @@ export function readDicomHeaderSync(path: string): HeaderResult {
   return result;
 }
 
-function readOpenFile(fd: number): HeaderResult {
+function readOpenFile(fd: number, only: ElementFilter | undefined): HeaderResult {
   const stats = fstatSync(fd);
   if (!stats.isFile()) return NOT_A_FILE;
-  let buffer = firstBuffer(stats);
+  scratch ??= Buffer.allocUnsafe(FIRST_READ_BYTES);
+  let buffer = stats.size >= FIRST_READ_BYTES ? scratch : scratch.subarray(0, stats.size);
   let filled = readFully(fd, buffer, 0);
   while (true) {
-    const next = step(buffer, filled, stats.size, filled < buffer.length);
+    const next = step(buffer, filled, stats.size, filled < buffer.length, only);
     if (!('grow' in next)) return next;
     buffer = grown(buffer, filled, next.grow);
     filled = readFully(fd, buffer, filled);

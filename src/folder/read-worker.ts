@@ -1,0 +1,19 @@
+/** Worker thread body: reads and classifies the header of each file it is sent, with blocking reads. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { readDicomHeaderSync } from '../dicom/part10/index.js';
+import { ElementInterner } from './intern.js';
+import { classifyRead, type ReadRequest, type ReadResponse, type WorkerSetup } from './read-headers.js';
+
+const port = parentPort;
+if (port === null) throw new Error('read-worker must run in a worker thread');
+const only: ReadonlySet<number> = new Set((workerData as WorkerSetup).only);
+const interner = new ElementInterner();
+
+port.on('message', (request: ReadRequest) => {
+  const results = request.paths.map((path) => {
+    const result = classifyRead(path, readDicomHeaderSync(path, { only }));
+    return result.kind === 'instance' ? { ...result, dataset: interner.intern(result.dataset) } : result;
+  });
+  const response: ReadResponse = { start: request.start, results };
+  port.postMessage(response);
+});
