@@ -6,12 +6,12 @@
 import { execFile } from 'node:child_process';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { convertStudy } from '../src/convert/index.js';
 import type { Dataset } from '../src/dicom/dataset.js';
 import { readDicomHeader } from '../src/dicom/part10/index.js';
-import { convertFolder, DEFAULT_CONCURRENCY } from '../src/folder/index.js';
+import { DEFAULT_CONCURRENCY } from '../src/folder/index.js';
 import { generateCopies } from '../test/support/generate/copies.js';
 import { cpuMicrosPerItem, median, rate, timeRuns, type Runs } from './stats.js';
 
@@ -40,7 +40,7 @@ export interface FolderSizeResult {
   headerFilesPerSec: number;
   /** (c) convertStudy on the parsed datasets, instances/s. */
   convertInstancesPerSec: number;
-  /** (d) convertFolder, instances/s. */
+  /** (d) convertFolder as built, instances/s. */
   folderInstancesPerSec: number;
   /** Median milliseconds of one convertFolder run. */
   folderMs: number;
@@ -55,6 +55,15 @@ export interface FolderSizeResult {
 
 function describeRuns(runs: Runs): string {
   return `wall ${runs.wallMs.map((ms) => Math.round(ms)).join(', ')} ms; CPU ${runs.cpuMs.map((ms) => Math.round(ms)).join(', ')} ms`;
+}
+
+/**
+ * The folder converter as built (`npm run bench` builds first), which is what the CLI runs: run
+ * from sources, each of its worker threads would compile the reader's TypeScript on every call.
+ */
+async function builtConvertFolder(): Promise<typeof import('../src/folder/index.js').convertFolder> {
+  const built = (await import(pathToFileURL(join(REPO_ROOT, 'dist/folder/index.js')).href)) as typeof import('../src/folder/index.js');
+  return built.convertFolder;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -158,6 +167,7 @@ export async function runFolderSuite(options: FolderSuiteOptions): Promise<Folde
     if (converted !== files.length) throw new Error(`convertStudy counted ${converted} instances, expected ${files.length}`);
     options.log(`  (c) convertStudy: ${describeRuns(convert)}`);
 
+    const convertFolder = await builtConvertFolder();
     const folder = await timeRuns(options.repeats, async () => {
       const result = await convertFolder(studyDir);
       const counted = result.outputs[0]?.numberOfInstances;

@@ -4,12 +4,13 @@
  * input order either way, so the output never depends on which thread finished first.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { HeaderResult } from '../dicom/part10/index.js';
 import { readDicomHeader } from '../dicom/part10/index.js';
 import { Tag } from '../dicom/tags.js';
 import { classify, type Classified } from './classify.js';
 import { mapWithConcurrency } from './pool.js';
+import { acquireThreads, discardThreads, releaseThreads } from './reader-threads.js';
 import { retainKnownTags } from './retain.js';
 
 /**
@@ -73,17 +74,7 @@ export function readHeaders(files: readonly string[], options: ReadHeadersOption
   return readInWorkers(files, threads, options.onProgress);
 }
 
-/**
- * Built, the worker is the compiled JavaScript beside this module. Run from sources (tests,
- * benchmarks, from the repository root) it is TypeScript, which the worker loads after
- * registering the tsx loader.
- */
-function startWorker(workerData: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url), { workerData });
-  const entry = new URL('./read-worker.ts', import.meta.url).href;
-  const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
-}
+type Listener = Parameters<Worker['on']>[1];
 
 /**
  * Each worker gets the next batch of files as soon as it answers the previous one, so a thread
@@ -92,17 +83,24 @@ function startWorker(workerData: WorkerSetup): Worker {
  */
 function readInWorkers(files: readonly string[], threads: number, onProgress?: (done: number, total: number) => void): Promise<Classified[]> {
   const results = new Array<Classified>(files.length);
-  const setup: WorkerSetup = { only: [...FOLDER_TAGS] };
   return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
+    const workers = acquireThreads(threads, { only: [...FOLDER_TAGS] });
+    const listeners: Array<{ worker: Worker; event: string; listener: Listener }> = [];
+    const listen = (worker: Worker, event: string, listener: Listener): void => {
+      worker.on(event, listener);
+      listeners.push({ worker, event, listener });
+    };
+    const detach = (): void => {
+      for (const { worker, event, listener } of listeners) worker.off(event, listener);
+    };
     let next = 0;
     let done = 0;
     let failed = false;
-    const stopAll = (): Promise<unknown> => Promise.all(workers.map((w) => w.terminate()));
     const fail = (error: unknown): void => {
       if (failed) return;
       failed = true;
-      void stopAll().finally(() => reject(error instanceof Error ? error : new Error(String(error))));
+      detach();
+      void discardThreads(workers).finally(() => reject(error instanceof Error ? error : new Error(String(error))));
     };
     const send = (worker: Worker): boolean => {
       if (next >= files.length) return false;
@@ -111,25 +109,27 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
       worker.postMessage(request);
       return true;
     };
-    for (let i = 0; i < threads; i++) {
-      const worker = startWorker(setup);
-      workers.push(worker);
-      worker.on('message', (response: ReadResponse) => {
+    for (const worker of workers) {
+      listen(worker, 'message', (response: ReadResponse) => {
         if (failed) return;
         const { start, results: batch } = response;
         for (let j = 0; j < batch.length; j++) results[start + j] = batch[j] as Classified;
         done += batch.length;
-        onProgress?.(done, files.length);
         if (done === files.length) {
-          void stopAll().then(() => resolve(results), fail);
+          detach();
+          releaseThreads(workers);
+        }
+        try {
+          onProgress?.(done, files.length);
+        } catch (error) {
+          fail(error);
           return;
         }
-        send(worker);
+        if (done === files.length) resolve(results);
+        else send(worker);
       });
-      worker.on('error', fail);
-      worker.on('exit', (code) => {
-        if (done < files.length) fail(new Error(`header reader thread exited with code ${code} before every file was read`));
-      });
+      listen(worker, 'error', fail);
+      listen(worker, 'exit', (code: number) => fail(new Error(`header reader thread exited with code ${code} before every file was read`)));
       send(worker);
     }
   });

@@ -1,0 +1,75 @@
+/** The header-reading worker threads, kept between folder conversions for a short while. */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { WorkerSetup } from './read-headers.js';
+
+/**
+ * Idle threads are kept this long: a process that converts folder after folder (a server, a
+ * script over many studies) then pays a thread's start-up (about 40 ms) and its warm-up only
+ * once, while a process that is done does not hold two threads' memory for long.
+ */
+export const IDLE_THREAD_MS = 5_000;
+
+const idle: Worker[] = [];
+let idleTimer: NodeJS.Timeout | undefined;
+
+/**
+ * Built, the worker is the compiled JavaScript beside this module. Run from sources (tests,
+ * benchmarks, from the repository root) it is TypeScript, which the worker loads after
+ * registering the tsx loader.
+ */
+function startWorker(workerData: WorkerSetup): Worker {
+  let worker: Worker;
+  if (!import.meta.url.endsWith('.ts')) {
+    worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData });
+  } else {
+    const entry = new URL('./read-worker.ts', import.meta.url).href;
+    const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+    worker = new Worker(code, { eval: true, workerData });
+  }
+  worker.on('exit', () => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return worker;
+}
+
+function stopIdle(): void {
+  idleTimer = undefined;
+  for (const worker of idle.splice(0)) void worker.terminate();
+}
+
+/** `count` threads for one read, idle ones first; each keeps the process alive until released. */
+export function acquireThreads(count: number, workerData: WorkerSetup): Worker[] {
+  if (idleTimer !== undefined) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  const workers = idle.splice(0, count);
+  while (workers.length < count) workers.push(startWorker(workerData));
+  for (const worker of workers) worker.ref();
+  return workers;
+}
+
+/**
+ * Hands back threads that answered every request they were sent, so no late message can reach
+ * the next read; a thread beyond one per core is stopped. Idle threads never keep the process
+ * alive.
+ */
+export function releaseThreads(workers: readonly Worker[]): void {
+  for (const worker of workers) {
+    if (idle.length >= availableParallelism()) {
+      void worker.terminate();
+      continue;
+    }
+    worker.unref();
+    idle.push(worker);
+  }
+  if (idle.length > 0 && idleTimer === undefined) {
+    idleTimer = setTimeout(stopIdle, IDLE_THREAD_MS);
+    idleTimer.unref();
+  }
+}
+
+/** Stops threads of a failed read: one may still be working on a request. */
+export async function discardThreads(workers: readonly Worker[]): Promise<void> {
+  await Promise.all(workers.map((worker) => worker.terminate()));
+}
