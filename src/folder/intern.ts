@@ -1,50 +1,48 @@
-/** Shares equal element values between the datasets of a folder, so each distinct value is held once. */
-import type { Dataset, DicomElement } from '../dicom/dataset.js';
+/** Shares equal element values between consecutive datasets of a folder, so each run of equal values is held once. */
+import type { Dataset, DicomElement, DicomValue } from '../dicom/dataset.js';
 
-/** Distinct values remembered before starting afresh, so a folder of unique values cannot grow it without end. */
-export const MAX_INTERNED = 65_536;
+/** `Object.is`, so that even 0 and -0 stay apart; person names and items compared as JSON. */
+function sameValue(a: DicomValue, b: DicomValue): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
-/**
- * A string equal for equal elements only: each value is spelt with a type mark, and a string
- * with its length, so no value can pass for two; person names, binary and sequences (rare, and
- * of any shape) go through JSON.
- */
-function identity(key: string, element: DicomElement): string {
-  const values = element.Value;
-  if (values === undefined || element.InlineBinary !== undefined || element.BulkDataURI !== undefined) return `${key}${JSON.stringify(element)}`;
-  let id = `${key}:${element.vr}`;
-  for (const value of values) {
-    if (typeof value === 'string') id += `|s${value.length}:${value}`;
-    else if (typeof value === 'number') id += `|n${value}`;
-    else if (value === null) id += '|z';
-    else return `${key}${JSON.stringify(element)}`;
+/** Deep equality of two elements of the DICOM JSON model; strings and numbers compared directly. */
+export function sameElement(a: DicomElement, b: DicomElement): boolean {
+  if (a === b) return true;
+  if (a.vr !== b.vr || a.InlineBinary !== b.InlineBinary || a.BulkDataURI !== b.BulkDataURI) return false;
+  const x = a.Value;
+  const y = b.Value;
+  if (x === undefined || y === undefined) return x === y;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    if (!sameValue(x[i] as DicomValue, y[i] as DicomValue)) return false;
   }
-  return id;
+  return true;
 }
 
 /**
  * In a series most elements (patient, study, series, equipment, acquisition) carry the same
- * value in every instance. Handing out one shared element object for equal values makes a
- * batch of datasets cheap to pass between threads (structured clone keeps shared references,
- * HTML §2.7.5) and to hold while the study waits to be converted. The converter only reads
- * datasets, so sharing is invisible to it.
+ * value in every instance, and a folder's files come in path order, which keeps a series'
+ * files together. Handing out the previous dataset's element object when the value is equal
+ * makes a batch of datasets cheap to pass between threads (structured clone keeps shared
+ * references, HTML §2.7.5) and to hold while the study waits to be converted. Comparing with
+ * the previous dataset only costs a few comparisons per element, where a table of every value
+ * seen would cost a key string and a hash. The converter only reads datasets, so sharing is
+ * invisible to it.
  */
 export class ElementInterner {
-  private readonly known = new Map<string, DicomElement>();
+  private previous: Dataset = {};
 
+  /** Replaces, in `dataset` itself, each element equal to the previous dataset's by that one. */
   intern(dataset: Dataset): Dataset {
-    const out: Dataset = {};
+    const previous = this.previous;
     for (const key of Object.keys(dataset)) {
-      const element = dataset[key] as DicomElement;
-      const id = identity(key, element);
-      let shared = this.known.get(id);
-      if (shared === undefined) {
-        if (this.known.size >= MAX_INTERNED) this.known.clear();
-        this.known.set(id, element);
-        shared = element;
-      }
-      out[key] = shared;
+      const before = previous[key];
+      if (before !== undefined && sameElement(before, dataset[key] as DicomElement)) dataset[key] = before;
     }
-    return out;
+    this.previous = dataset;
+    return dataset;
   }
 }
