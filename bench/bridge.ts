@@ -6,7 +6,7 @@
  * the same bytes. Each comparison is with the cost Orthanc or Node imposes anyway, so the ratios
  * show what the bridge itself adds.
  */
-import { writeFileSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -71,12 +71,18 @@ export interface CatchUpResult {
   orthancMs: number[];
 }
 
+/** One load run and the CPU the server process spent on it. */
+export interface ServedLoad extends LoadResult {
+  /** Server CPU (user + system) per answered request, µs: insensitive to the load generator's own limits. */
+  serverCpuMicrosPerRequest: number;
+}
+
 export interface ReadResult {
   label: string;
   bodyBytes: number;
   connections: number;
-  bridge: LoadResult[];
-  bare: LoadResult[];
+  bridge: ServedLoad[];
+  bare: ServedLoad[];
 }
 
 export interface BridgeSuiteResult {
@@ -220,9 +226,24 @@ async function recordResponse(url: string): Promise<RecordedResponse> {
   return { headers, bodyBase64: body.toString('base64') };
 }
 
-async function runLoad(url: string, connections: number, seconds: number): Promise<LoadResult> {
-  const child = spawnScript('load.ts', [url, String(connections), String(seconds * 1000), '1000']);
-  return firstJsonLine<LoadResult>(child);
+/** User + system CPU milliseconds of a live process, from `/proc/<pid>/stat` (fields 14 and 15, in clock ticks). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SEC;
+}
+
+/** `getconf CLK_TCK` on Linux. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+async function runLoad(url: string, server: ChildProcess, connections: number, seconds: number): Promise<ServedLoad> {
+  const pid = server.pid;
+  if (pid === undefined) throw new Error('server process has no pid');
+  const cpuBefore = processCpuMs(pid);
+  const result = await firstJsonLine<LoadResult>(spawnScript('load.ts', [url, String(connections), String(seconds * 1000), '1000']));
+  const cpuMs = processCpuMs(pid) - cpuBefore;
+  return { ...result, serverCpuMicrosPerRequest: result.allRequests === 0 ? Number.NaN : (cpuMs * 1000) / result.allRequests };
 }
 
 async function measureReads(
@@ -253,8 +274,8 @@ async function measureReads(
         const { port: barePort } = await firstJsonLine<{ port: number }>(bare);
         const result: ReadResult = { label: study.label, bodyBytes: Buffer.from(recorded.bodyBase64, 'base64').length, connections: options.connections, bridge: [], bare: [] };
         for (let round = 0; round < options.loadRounds; round++) {
-          result.bridge.push(await runLoad(readUrl, options.connections, options.loadSeconds));
-          result.bare.push(await runLoad(`http://127.0.0.1:${barePort}/ImagingStudy/${study.id}`, options.connections, options.loadSeconds));
+          result.bridge.push(await runLoad(readUrl, serve, options.connections, options.loadSeconds));
+          result.bare.push(await runLoad(`http://127.0.0.1:${barePort}/ImagingStudy/${study.id}`, bare, options.connections, options.loadSeconds));
         }
         options.log(
           `  reads ${study.label}: bridge ${result.bridge.map((r) => Math.round(r.requestsPerSec)).join(', ')} req/s; ` +
@@ -360,7 +381,8 @@ function verdict(ok: boolean): string {
 }
 
 const ms = (values: readonly number[]): string => median(values).toFixed(0);
-const rps = (runs: readonly LoadResult[]): number => median(runs.map((r) => r.requestsPerSec));
+const rps = (runs: readonly ServedLoad[]): number => median(runs.map((r) => r.requestsPerSec));
+const cpuPerRequest = (runs: readonly ServedLoad[]): number => median(runs.map((r) => r.serverCpuMicrosPerRequest));
 
 /** Tables and target lines for `bench/main.ts` to print. */
 export function formatBridgeResults(r: BridgeSuiteResult): string[] {
@@ -395,10 +417,10 @@ export function formatBridgeResults(r: BridgeSuiteResult): string[] {
     ),
   );
   lines.push('');
-  lines.push('(3) GET /ImagingStudy/{id}, keep-alive, load generator in its own process');
+  lines.push('(3) GET /ImagingStudy/{id}, keep-alive, load generator in its own process, `dicom2fhir serve` at its default log level');
   lines.push(
     formatTable(
-      ['study', 'body bytes', 'connections', 'bridge req/s', 'bare node:http req/s', 'ratio', 'failures'],
+      ['study', 'body bytes', 'connections', 'bridge req/s', 'bare node:http req/s', 'ratio', 'server CPU µs/req bridge / bare', 'failures'],
       r.reads.map((x) => [
         x.label,
         formatInt(x.bodyBytes),
@@ -406,6 +428,7 @@ export function formatBridgeResults(r: BridgeSuiteResult): string[] {
         formatInt(rps(x.bridge)),
         formatInt(rps(x.bare)),
         `${(rps(x.bridge) / rps(x.bare)).toFixed(2)}x`,
+        `${cpuPerRequest(x.bridge).toFixed(0)} / ${cpuPerRequest(x.bare).toFixed(0)}`,
         String([...x.bridge, ...x.bare].reduce((n, l) => n + l.failures, 0)),
       ]),
     ),
@@ -418,7 +441,11 @@ export function formatBridgeResults(r: BridgeSuiteResult): string[] {
   );
   for (const x of r.reads) {
     const ratio = rps(x.bridge) / rps(x.bare);
-    lines.push(`- reads >= ${TARGET_READ_RATIO}x bare node:http (${x.label}): ${ratio.toFixed(2)}x (${verdict(ratio >= TARGET_READ_RATIO)})`);
+    const cpuRatio = cpuPerRequest(x.bare) / cpuPerRequest(x.bridge);
+    lines.push(
+      `- reads >= ${TARGET_READ_RATIO}x bare node:http (${x.label}): ${ratio.toFixed(2)}x requests/s (${verdict(ratio >= TARGET_READ_RATIO)}); ` +
+        `by server CPU per request ${cpuRatio.toFixed(2)}x (${verdict(cpuRatio >= TARGET_READ_RATIO)})`,
+    );
   }
   return lines;
 }
