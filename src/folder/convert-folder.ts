@@ -28,8 +28,8 @@ export interface FolderConvertOptions extends ConvertOptions {
   /** Header reads in flight when reading in the calling thread; default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
   /**
-   * Worker threads reading headers; 0 reads in the calling thread. Default: one per core for
-   * folders of at least `MIN_FILES_FOR_WORKERS` (200) files, none for smaller ones.
+   * Worker threads reading headers; 0 reads in the calling thread. Default: one per core (at
+   * most 4) for folders of at least `MIN_FILES_FOR_WORKERS` (200) files, none for smaller ones.
    */
   threads?: number;
 }

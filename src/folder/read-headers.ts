@@ -45,7 +45,7 @@ export interface ReadResponse {
 export interface ReadHeadersOptions {
   /** Header reads in flight on the in-thread path. */
   concurrency: number;
-  /** Worker threads; 0 reads in the calling thread. Default: one per core, none below {@link MIN_FILES_FOR_WORKERS} files. */
+  /** Worker threads; 0 reads in the calling thread. Default: {@link defaultThreads}. */
   threads?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -56,12 +56,22 @@ export function classifyRead(path: string, header: HeaderResult): Classified {
   return result.kind === 'instance' ? { ...result, dataset: retainKnownTags(result.dataset) } : result;
 }
 
-/** Worker threads for `files` when the caller did not say. */
+/**
+ * Most threads used unless the caller asks for more. Each costs some 10 MiB and 40 ms to
+ * start, and the calling thread still receives every result alone, so on a many-core machine
+ * a thread per core would cost memory out of proportion; measured only up to 2 cores.
+ */
+export const MAX_DEFAULT_THREADS = 4;
+
+/** Worker threads for `files` when the caller did not say: one per core, at most {@link MAX_DEFAULT_THREADS}. */
 export function defaultThreads(files: number): number {
-  return files < MIN_FILES_FOR_WORKERS ? 0 : availableParallelism();
+  return files < MIN_FILES_FOR_WORKERS ? 0 : Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
 }
 
 export function readHeaders(files: readonly string[], options: ReadHeadersOptions): Promise<Classified[]> {
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) {
+    return Promise.reject(new RangeError(`threads must be a non-negative integer, got ${options.threads}`));
+  }
   const threads = Math.min(options.threads ?? defaultThreads(files.length), Math.ceil(files.length / FILES_PER_REQUEST));
   if (threads < 1) {
     return mapWithConcurrency(
@@ -117,7 +127,7 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
         done += batch.length;
         if (done === files.length) {
           detach();
-          releaseThreads(workers);
+          releaseThreads(workers, defaultThreads(MIN_FILES_FOR_WORKERS));
         }
         try {
           onProgress?.(done, files.length);

@@ -1,5 +1,4 @@
 /** The header-reading worker threads, kept between folder conversions for a short while. */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerSetup } from './read-headers.js';
 
@@ -51,12 +50,12 @@ export function acquireThreads(count: number, workerData: WorkerSetup): Worker[]
 
 /**
  * Hands back threads that answered every request they were sent, so no late message can reach
- * the next read; a thread beyond one per core is stopped. Idle threads never keep the process
+ * the next read; threads beyond `keepIdle` idle ones are stopped. Idle threads never keep the process
  * alive.
  */
-export function releaseThreads(workers: readonly Worker[]): void {
+export function releaseThreads(workers: readonly Worker[], keepIdle: number): void {
   for (const worker of workers) {
-    if (idle.length >= availableParallelism()) {
+    if (idle.length >= keepIdle) {
       void worker.terminate();
       continue;
     }

@@ -61,6 +61,12 @@ describe('convertFolder on a generated study with every encoding and junk files'
     }
   });
 
+  it('refuses a thread count that is not a non-negative integer', async () => {
+    for (const threads of [-1, 1.5, Number.NaN]) {
+      await expect(convertFolder(rich.dir, { threads }), String(threads)).rejects.toThrow(RangeError);
+    }
+  });
+
   it('reports progress up to every candidate file, after each file in the calling thread', async () => {
     const calls: Array<[number, number]> = [];
     const result = await convertFolder(rich.dir, { threads: 0, onProgress: (done, total) => calls.push([done, total]) });
