@@ -8,7 +8,8 @@
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startBridge } from '../src/bridge/app.js';
 import { loadConfig, type Config } from '../src/config/index.js';
@@ -21,10 +22,11 @@ import type { RecordedResponse } from './bridge/bare-server.js';
 import type { LoadResult } from './bridge/load.js';
 import { firstJsonLine, spawnScript, stopChild, timeCommand } from './bridge/processes.js';
 import { uploadInstances, waitForStableStudies, UPLOAD_CONCURRENCY } from './bridge/upload.js';
-import { CT_TEMPLATE, REPO_ROOT } from './folder.js';
 import { median } from './stats.js';
 import { formatInt, formatTable } from './table.js';
 
+const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const CT_TEMPLATE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
 const BENCH_DIR = join(REPO_ROOT, '.bench');
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
@@ -59,6 +61,8 @@ export interface FetchResult {
   requestMs: number[];
   convertMs: number[];
   outputBytes: number;
+  /** Size of the WADO-RS metadata answer (DICOM JSON). */
+  metadataBytes: number;
 }
 
 export interface CatchUpResult {
@@ -168,15 +172,17 @@ async function captureCommand(command: string, args: readonly string[]): Promise
 
 async function measureFetch(orthanc: OrthancHandle, uid: string, instances: number, repeats: number, log: (line: string) => void): Promise<FetchResult> {
   const url = `${orthanc.dicomWebUrl}/studies/${uid}/metadata`;
-  const result: FetchResult = { instances, fetchMs: [], curlMs: [], curlTransferMs: [], nodeStartMs: [], requestMs: [], convertMs: [], outputBytes: 0 };
+  const result: FetchResult = { instances, fetchMs: [], curlMs: [], curlTransferMs: [], nodeStartMs: [], requestMs: [], convertMs: [], outputBytes: 0, metadataBytes: 0 };
   // One untimed round of each warms Orthanc's and the OS's caches for both sides alike.
   await timeCommand(process.execPath, [CLI, 'fetch', uid, '--url', orthanc.dicomWebUrl]);
   await captureCommand('curl', ['-s', '-o', '/dev/null', url]);
   for (let i = 0; i < repeats; i++) {
     result.fetchMs.push(await timeCommand(process.execPath, [CLI, 'fetch', uid, '--url', orthanc.dicomWebUrl]));
-    const curl = await captureCommand('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{time_total}', url]);
+    const curl = await captureCommand('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{time_total} %{size_download}', url]);
+    const [seconds, size] = curl.stdout.trim().split(' ');
     result.curlMs.push(curl.ms);
-    result.curlTransferMs.push(Number(curl.stdout) * 1000);
+    result.curlTransferMs.push(Number(seconds) * 1000);
+    result.metadataBytes = Number(size);
     result.nodeStartMs.push(await timeCommand(process.execPath, ['-e', '0']));
   }
   log(`  fetch ${result.fetchMs.map(Math.round).join(', ')} ms; curl ${result.curlMs.map(Math.round).join(', ')} ms`);
@@ -400,8 +406,8 @@ export function formatBridgeResults(r: BridgeSuiteResult): string[] {
   lines.push(`(1) Study of ${formatInt(f.instances)} instances, whole processes, median ms`);
   lines.push(
     formatTable(
-      ['dicom2fhir fetch', 'curl metadata', 'ratio', 'curl time_total', 'node -e 0', 'request+parse', 'convert+serialize', 'output bytes'],
-      [[ms(f.fetchMs), ms(f.curlMs), `${fetchRatio.toFixed(2)}x`, ms(f.curlTransferMs), ms(f.nodeStartMs), ms(f.requestMs), ms(f.convertMs), formatInt(f.outputBytes)]],
+      ['dicom2fhir fetch', 'curl metadata', 'ratio', 'curl time_total', 'node -e 0', 'request+parse', 'convert+serialize', 'metadata bytes', 'output bytes'],
+      [[ms(f.fetchMs), ms(f.curlMs), `${fetchRatio.toFixed(2)}x`, ms(f.curlTransferMs), ms(f.nodeStartMs), ms(f.requestMs), ms(f.convertMs), formatInt(f.metadataBytes), formatInt(f.outputBytes)]],
     ),
   );
   lines.push('  (request+parse and convert+serialize timed in a warm process; the CLI pays them cold)');
