@@ -17,6 +17,8 @@ import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/ind
 import { createReconciler, type Reconciler } from './reconcile/index.js';
 import { openStudyStore, type BridgeStore } from './store/index.js';
 import { createSyncService, errorMessage, type BridgeSyncService } from './sync/index.js';
+import { convertStudy } from '../convert/index.js';
+import { createBridgePush } from '../push/index.js';
 
 /** How long `/readyz` waits for Orthanc's `GET /system`. */
 export const READY_TIMEOUT_MS = 2000;
@@ -81,7 +83,24 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     endpoint: { kind: 'dicomweb', baseUrl: config.dicomWebUrl },
     ...(config.timezone === undefined ? {} : { timezone: config.timezone }),
   };
+  const push =
+    config.fhirServerUrl === undefined
+      ? undefined
+      : createBridgePush({
+          settings: {
+            url: config.fhirServerUrl,
+            timeoutMs: config.fhirServerTimeout,
+            ...(config.fhirServerToken === undefined ? {} : { token: config.fhirServerToken }),
+            ...(config.fhirServerUsername === undefined ? {} : { username: config.fhirServerUsername }),
+            ...(config.fhirServerPassword === undefined ? {} : { password: config.fhirServerPassword }),
+          },
+          store,
+          logger: logger.child({ component: 'push' }),
+          convert: convertStudy,
+          convertOptions,
+        });
   const sync = createSyncService({
+    ...(push === undefined ? {} : { onStored: push.hooks.onStored, onDeleted: push.hooks.onDeleted }),
     store,
     fetchStudy: (uid) => fetchStudyMetadata(dicomWeb, uid),
     convertOptions,
@@ -128,6 +147,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     fhirVersion: config.fhirVersion,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     ...(config.webhookSecret === undefined ? {} : { webhookSecret: config.webhookSecret }),
+    ...(push === undefined ? {} : { push }),
     logger: logger.child({ component: 'http' }),
   });
   const server: Server = app.listen(config.port, config.host);
@@ -140,6 +160,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  push?.start();
   changes?.start();
   reconciler?.start();
   logger.info({ url, dicomWebUrl: config.dicomWebUrl, fhirVersion: config.fhirVersion, changeFeed: changes !== undefined, reconcile: config.syncCron }, 'bridge started');
@@ -153,6 +174,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       await Promise.all([changes?.stop(), reconciler?.stop()]);
       const timeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
       await withTimeout(sync.stop(), timeoutMs, () => logger.warn({ inFlight: sync.status().inFlight, timeoutMs }, 'in-flight syncs did not finish in time; they are retried at the next start'));
+      await push?.stop();
       server.closeAllConnections();
       await closed;
       store.close();

@@ -22,6 +22,11 @@ describe('loadConfig', () => {
       logLevel: 'info',
       changesPollInterval: 5000,
       syncConcurrency: 4,
+      fhirServerUrl: undefined,
+      fhirServerToken: undefined,
+      fhirServerUsername: undefined,
+      fhirServerPassword: undefined,
+      fhirServerTimeout: 30_000,
     });
     expect(result.warnings).toEqual([
       expect.stringMatching(/^WEBHOOK_SECRET is not set/),
@@ -46,6 +51,9 @@ describe('loadConfig', () => {
       CHANGES_POLL_INTERVAL: '500ms',
       SYNC_CONCURRENCY: '2',
       DICOMWEB_URL: '',
+      FHIR_SERVER_URL: 'https://fhir.example.org/R4/',
+      FHIR_SERVER_TOKEN: 't0ken',
+      FHIR_SERVER_TIMEOUT: '5s',
     });
     if (!result.ok) throw new Error(result.problems.join('\n'));
     expect(result.config).toMatchObject({
@@ -58,6 +66,9 @@ describe('loadConfig', () => {
       timezone: 'Europe/Berlin',
       changesPollInterval: 500,
       syncConcurrency: 2,
+      fhirServerUrl: 'https://fhir.example.org/R4',
+      fhirServerToken: 't0ken',
+      fhirServerTimeout: 5000,
     });
     expect(result.warnings).toEqual([]);
   });
@@ -76,13 +87,16 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       CHANGES_POLL_INTERVAL: 'soon',
       SYNC_CONCURRENCY: '0',
+      FHIR_SERVER_URL: 'fhir.example.org',
+      FHIR_SERVER_PASSWORD: 'fhir-secret',
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems.map((p) => p.split(':')[0]).sort()).toEqual(
-      ['API_TOKEN', 'CHANGES_POLL_INTERVAL', 'DICOMWEB_URL', 'FHIR_VERSION', 'LOG_LEVEL', 'ORTHANC_URL', 'ORTHANC_USERNAME and ORTHANC_PASSWORD must be set together', 'PORT', 'SYNC_CONCURRENCY', 'SYNC_CRON', 'TIMEZONE', 'WEBHOOK_SECRET'].sort(),
+      ['API_TOKEN', 'CHANGES_POLL_INTERVAL', 'DICOMWEB_URL', 'FHIR_SERVER_URL', 'FHIR_SERVER_USERNAME and FHIR_SERVER_PASSWORD must be set together', 'FHIR_VERSION', 'LOG_LEVEL', 'ORTHANC_URL', 'ORTHANC_USERNAME and ORTHANC_PASSWORD must be set together', 'PORT', 'SYNC_CONCURRENCY', 'SYNC_CRON', 'TIMEZONE', 'WEBHOOK_SECRET'].sort(),
     );
     expect(result.problems.join('\n')).not.toContain('short-secret');
+    expect(result.problems.join('\n')).not.toContain('fhir-secret');
     expect(result.problems).toContain('PORT: must be an integer from 0 to 65535');
   });
 
@@ -90,6 +104,12 @@ describe('loadConfig', () => {
     const same = 's'.repeat(20);
     const result = loadConfig({ WEBHOOK_SECRET: same, API_TOKEN: same });
     expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^WEBHOOK_SECRET and API_TOKEN must differ/)] });
+  });
+
+  it('refuses FHIR server credentials without a URL, and a token together with a user', () => {
+    expect(loadConfig({ FHIR_SERVER_TOKEN: 't' })).toEqual({ ok: false, problems: [expect.stringMatching(/need FHIR_SERVER_URL$/)] });
+    const both = loadConfig({ FHIR_SERVER_URL: 'http://fhir:8080/fhir', FHIR_SERVER_TOKEN: 't', FHIR_SERVER_USERNAME: 'u', FHIR_SERVER_PASSWORD: 'p' });
+    expect(both).toEqual({ ok: false, problems: [expect.stringMatching(/^FHIR_SERVER_TOKEN and FHIR_SERVER_USERNAME exclude each other/)] });
   });
 });
 

@@ -29,6 +29,16 @@ function crossChecks(config: Record<string, string | undefined>): string[] {
   if ((config.orthancUsername === undefined) !== (config.orthancPassword === undefined)) {
     problems.push('ORTHANC_USERNAME and ORTHANC_PASSWORD must be set together');
   }
+  if ((config.fhirServerUsername === undefined) !== (config.fhirServerPassword === undefined)) {
+    problems.push('FHIR_SERVER_USERNAME and FHIR_SERVER_PASSWORD must be set together');
+  }
+  if (config.fhirServerToken !== undefined && config.fhirServerUsername !== undefined) {
+    problems.push('FHIR_SERVER_TOKEN and FHIR_SERVER_USERNAME exclude each other: give a bearer token or a user and password');
+  }
+  const fhirCredentials = [config.fhirServerToken, config.fhirServerUsername, config.fhirServerPassword].some((v) => v !== undefined);
+  if (fhirCredentials && config.fhirServerUrl === undefined) {
+    problems.push('FHIR_SERVER_TOKEN, FHIR_SERVER_USERNAME and FHIR_SERVER_PASSWORD need FHIR_SERVER_URL');
+  }
   if (config.webhookSecret !== undefined && config.webhookSecret === config.apiToken) {
     problems.push('WEBHOOK_SECRET and API_TOKEN must differ (a reader must not be able to trigger syncs and deletions)');
   }

@@ -162,6 +162,39 @@ export const settings = {
     defaultText: '4',
     schema: integer(1, 64, 4),
   }),
+  fhirServerUrl: setting({
+    env: 'FHIR_SERVER_URL',
+    flag: '--fhir-server-url',
+    description: 'FHIR server to publish every ImagingStudy version to (conditional update by study UID); unset = no publishing',
+    schema: httpUrl.optional(),
+  }),
+  fhirServerToken: setting({
+    env: 'FHIR_SERVER_TOKEN',
+    flag: '--fhir-server-token',
+    description: 'Bearer token for FHIR_SERVER_URL',
+    schema: z.string().optional(),
+    secret: true,
+  }),
+  fhirServerUsername: setting({
+    env: 'FHIR_SERVER_USERNAME',
+    flag: '--fhir-server-username',
+    description: 'HTTP Basic user for FHIR_SERVER_URL (with FHIR_SERVER_PASSWORD)',
+    schema: z.string().optional(),
+  }),
+  fhirServerPassword: setting({
+    env: 'FHIR_SERVER_PASSWORD',
+    flag: '--fhir-server-password',
+    description: 'HTTP Basic password for FHIR_SERVER_URL',
+    schema: z.string().optional(),
+    secret: true,
+  }),
+  fhirServerTimeout: setting({
+    env: 'FHIR_SERVER_TIMEOUT',
+    flag: '--fhir-server-timeout',
+    description: 'Timeout of each request to FHIR_SERVER_URL',
+    defaultText: '30s',
+    schema: duration('30s'),
+  }),
 };
 
 export type SettingKey = keyof typeof settings;

@@ -8,11 +8,12 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import type { StudyStore, SyncService } from '../bridge/types.js';
 import type { FhirVersion } from '../convert/options.js';
+import type { PushOutboxStatus } from '../push/outbox.js';
 import { requireBearer } from './auth.js';
 import { checkFormat, FHIR_JSON } from './format.js';
 import { getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
 import { first, type FhirRequest, type FhirResponse } from './request.js';
-import { healthz, readyz } from './routes/health.js';
+import { healthz, pushStatus, readyz } from './routes/health.js';
 import { capabilities } from './routes/metadata.js';
 import { readImagingStudy } from './routes/read.js';
 import { searchImagingStudy } from './routes/search.js';
@@ -31,6 +32,8 @@ export interface HttpAppDeps {
   /** When unset the webhook routes answer 503. */
   webhookSecret?: string;
   logger: Logger;
+  /** The outbox of the external FHIR server, when the bridge publishes to one (`/readyz`, `/push/status`). */
+  push?: { status(): PushOutboxStatus };
   /** Largest accepted request body; webhooks carry two ids. Default `16kb`. */
   bodyLimit?: string;
 }
@@ -140,6 +143,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.get('/healthz', route(() => healthz(), { contentType: JSON_CONTENT }));
   app.get('/readyz', route(() => readyz(deps), { contentType: JSON_CONTENT }));
+  const push = deps.push;
+  if (push !== undefined) app.get('/push/status', route(() => pushStatus(push), { ...api, contentType: JSON_CONTENT }));
   app.get('/metadata', route((req) => capabilities(req, { fhirVersion: deps.fhirVersion, requiresToken: deps.apiToken !== undefined, startedAt })));
   app.get('/ImagingStudy', route((req) => searchImagingStudy(req, readDeps), api));
   app.get('/ImagingStudy/:id', route((req) => readImagingStudy(req, readDeps), api));

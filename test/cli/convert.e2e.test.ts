@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Bundle, ImagingStudy, Patient } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONVERT_OPTIONS } from '../../src/cli/commands/convert.js';
 import { OUTPUT_OPTIONS } from '../../src/cli/output-options.js';
 import { validateR4, validateR4Bundle } from '../support/fhir-validation.js';
 import { generateRichStudy } from '../support/generate/rich-study.js';
@@ -209,7 +210,7 @@ describe('dicom2fhir convert input errors', () => {
   it('documents every option with its default in --help and exits 0', async () => {
     const result = await runCli(['convert', '--help']);
     expect(result.code).toBe(0);
-    for (const name of [...Object.keys(OUTPUT_OPTIONS), 'split', 'help']) expect(result.stdout).toContain(`--${name}`);
+    for (const name of Object.keys(CONVERT_OPTIONS)) expect(result.stdout).toContain(`--${name}`);
     expect(result.stdout).toMatch(/deduplicated by fullUrl/);
     expect(result.stdout.match(/\(default: /g)?.length).toBeGreaterThanOrEqual(Object.keys(OUTPUT_OPTIONS).length + 1);
   });

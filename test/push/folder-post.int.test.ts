@@ -1,5 +1,5 @@
 /** The folder converter's Bundle form, posted to a real FHIR engine (SPEC §2 Bundle form, §4 Push). */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, ImagingStudy, Patient, ServiceRequest } from 'fhir/r4';
@@ -8,6 +8,7 @@ import { convertFolder } from '../../src/folder/index.js';
 import { postBundle } from '../../src/push/post-bundle.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
+import { assertBuilt, runCli } from '../cli/run-cli.js';
 
 const SAMPLE = 'samples/ct-study';
 let server: FhirTestServer;
@@ -24,6 +25,7 @@ async function folderBundle(directory: string): Promise<Bundle> {
 }
 
 beforeAll(async () => {
+  assertBuilt();
   server = await startFhirServer();
   dir = mkdtempSync(join(tmpdir(), 'push-folder-'));
   copies = await generateCopies(join(SAMPLE, 'IM1.dcm'), dir, { studies: 2, seriesPerStudy: 1, instancesPerSeries: 2, seed: 'push' });
@@ -34,6 +36,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   server.repository.clear();
+  server.requests.length = 0;
 });
 
 describe('posting a converted folder', () => {
@@ -70,5 +73,63 @@ describe('posting a converted folder', () => {
     expect(patients).toHaveLength(1);
     expect(studies.map((s) => s.identifier?.[0]?.value).sort()).toEqual(copies.studies.map((s) => `urn:oid:${s.studyInstanceUid}`).sort());
     expect(studies.map((s) => s.subject.reference)).toEqual([`Patient/${patients[0]?.id}`, `Patient/${patients[0]?.id}`]);
+  });
+});
+
+describe('dicom2fhir convert --post', () => {
+  it('posts the Bundle and prints the transaction-response; twice leaves one of each resource', async () => {
+    const first = await runCli(['convert', SAMPLE, '--post', server.baseUrl], { FHIR_SERVER_TOKEN: '' });
+    expect(first.code, first.stderr).toBe(0);
+    const response = JSON.parse(first.stdout) as Bundle;
+    expect(response.resourceType).toBe('Bundle');
+    expect(response.type).toBe('transaction-response');
+    expect(response.entry?.every((e) => /^20[01]/.test(e.response?.status ?? ''))).toBe(true);
+    expect(first.stderr).toMatch(/^6 instances in 2 series/m);
+
+    const second = await runCli(['convert', SAMPLE, '--post', server.baseUrl]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(await server.search('ImagingStudy')).toHaveLength(1);
+    expect(await server.search('Patient')).toHaveLength(1);
+    expect(await server.search('ServiceRequest')).toHaveLength(1);
+    const posts = server.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect((posts[0]?.body as Bundle).type).toBe('transaction');
+  });
+
+  it('writes the Bundle it sent to --out', async () => {
+    const out = join(dir, 'sent.json');
+    const result = await runCli(['convert', SAMPLE, '--post', server.baseUrl, '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const sent = JSON.parse(readFileSync(out, 'utf8')) as Bundle;
+    expect(sent.type).toBe('transaction');
+    // The engine assigns ids in the body it received, so the entries are compared by fullUrl and request.
+    const received = server.requests.find((r) => r.method === 'POST')?.body as Bundle;
+    const shape = (bundle: Bundle) => bundle.entry?.map((e) => [e.fullUrl, e.request?.method, e.request?.url]);
+    expect(shape(received)).toEqual(shape(sent));
+    expect((JSON.parse(result.stdout) as Bundle).type).toBe('transaction-response');
+  });
+
+  it('exits 1 with one paragraph and no stack trace when the server is down', async () => {
+    const down = await startFhirServer();
+    await down.stop();
+    const result = await runCli(['convert', SAMPLE, '--post', down.baseUrl, '--fhir-timeout', '2']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe(`dicom2fhir: posting the Bundle failed. FHIR server ${down.baseUrl} could not be reached for the transaction (4 attempts): ECONNREFUSED`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it.each([
+    [['--post', 'fhir.example.org'], "--post needs an http(s) FHIR base URL, got 'fhir.example.org'"],
+    [['--post', 'http://127.0.0.1:9/fhir', '--format', 'imagingstudy'], '--post sends a transaction Bundle, not --format imagingstudy'],
+    [['--post', 'http://127.0.0.1:9/fhir', '--fhir-username', 'ann'], '--fhir-username needs --fhir-password'],
+  ])('refuses %j with exit 2 before converting anything', async (options, message) => {
+    const result = await runCli(['convert', SAMPLE, ...options], { FHIR_SERVER_PASSWORD: '' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/instances in/);
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -1,6 +1,8 @@
-/** `dicom2fhir convert <dir>`: a folder of DICOM files to FHIR JSON on stdout or in a file. */
+/** `dicom2fhir convert <dir>`: a folder of DICOM files to FHIR JSON on stdout or in a file, or posted to a FHIR server. */
 import { parseArgs } from 'node:util';
+import type { Bundle } from 'fhir/r4';
 import { convertFolder } from '../../folder/convert-folder.js';
+import { parsePostOptions, postHelpLines, postOptionSpecs } from '../../push/post-options.js';
 import { combineOutputs } from '../combine-outputs.js';
 import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_HELP, toConvertOptions, writeOutput, type OutputStream } from '../output-options.js';
 import { createProgress } from '../progress.js';
@@ -8,9 +10,10 @@ import { reportError } from '../report-error.js';
 import { formatIssues, formatSummary } from '../summary.js';
 import { UsageError } from '../usage-error.js';
 
-/** The command's parseArgs specs: the shared output options plus the folder's own. */
+/** The command's parseArgs specs: the shared output and publishing options plus the folder's own. */
 export const CONVERT_OPTIONS = {
   ...OUTPUT_OPTIONS,
+  ...postOptionSpecs,
   split: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -30,10 +33,12 @@ export const CONVERT_HELP: string = [
   '                           ImagingStudy per study; with --format bundle ONE transaction Bundle',
   "                           holding every study's entries, deduplicated by fullUrl (two studies",
   '                           of one patient share the Patient entry)',
+  ...postHelpLines,
   '  -h, --help               show this help',
   '',
-  'Exit codes: 0 converted; 2 input error (folder missing, no DICOM found, several studies',
-  'without --split, bad option value); 1 unexpected error (set DEBUG=1 for a stack trace).',
+  'Exit codes: 0 converted (and posted); 2 input error (folder missing, no DICOM found, several',
+  'studies without --split, bad option value); 1 the FHIR server refused the Bundle or could not',
+  'be reached (--post), or an unexpected error (set DEBUG=1 for a stack trace).',
 ].join('\n');
 
 export interface ConvertIo {
@@ -65,7 +70,12 @@ export async function run(argv: string[], io: ConvertIo = { stderr: process.stde
     }
     const dir = positionals[0] as string;
     const split = values.split === true;
-    const options = toConvertOptions(values);
+    const post = values.post === undefined ? undefined : parsePostOptions(values);
+    if (typeof post === 'string') throw new UsageError(post);
+    if (post !== undefined && values.format !== undefined && values.format.trim().toLowerCase() !== 'bundle') {
+      throw new UsageError(`--post sends a transaction Bundle, not --format ${values.format}`, 'leave out --format, or give --format bundle');
+    }
+    const options = toConvertOptions(post === undefined ? values : { ...values, format: 'bundle' });
 
     const progress = createProgress(io.stderr);
     let result;
@@ -77,14 +87,17 @@ export async function run(argv: string[], io: ConvertIo = { stderr: process.stde
 
     const combined = split ? combineOutputs(result.outputs, options.format ?? 'imagingstudy') : undefined;
     const json = combined?.json ?? (result.outputs[0]?.resource as unknown);
-    await writeOutput(json, values.out, io.stdout);
+    if (post === undefined || values.out !== undefined) await writeOutput(json, values.out, io.stdout);
 
     io.stderr.write(formatSummary(result.outputs, result.skipped, split) + '\n');
     for (const line of formatIssues(result.outputs)) io.stderr.write(line + '\n');
     for (const url of combined?.conflicts ?? []) {
       io.stderr.write(`warning: entry ${url} differs between studies; the first study's entry was kept\n`);
     }
-    return 0;
+    if (post === undefined) return 0;
+    // Loaded only when posting, so a plain conversion does not start the HTTP client.
+    const { postTransaction } = await import('../../push/cli-options.js');
+    return await postTransaction(json as Bundle, post, io.stderr, io.stdout);
   } catch (error) {
     return reportError('convert', error, io.stderr);
   }

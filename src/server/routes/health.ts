@@ -2,9 +2,10 @@
  * Liveness and readiness probes. `/healthz` answers while the process lives (a restart would not
  * help anything else). `/readyz` is 200 only when the image source answers and the store can be
  * read, so an orchestrator stops routing reads that would fail; its body lists each check and the
- * sync counts (never UIDs of failed studies: counts only).
+ * sync counts (never UIDs of failed studies: counts only) and, when publishing, the outbox counts.
  */
 import type { StudyStore, SyncService } from '../../bridge/types.js';
+import type { PushOutboxStatus } from '../../push/outbox.js';
 import { allOk, serviceUnavailable } from '../outcomes.js';
 import type { FhirResponse, JsonBody } from '../request.js';
 
@@ -13,6 +14,8 @@ export interface HealthDeps {
   sync: Pick<SyncService, 'status'>;
   /** Resolves when Orthanc's `GET /system` answered in time; rejects otherwise. */
   checkSource(): Promise<void>;
+  /** The outbox of the external FHIR server, when the bridge publishes to one. */
+  push?: { status(): PushOutboxStatus };
 }
 
 interface CheckResult {
@@ -41,6 +44,21 @@ function checkStore(deps: HealthDeps): CheckResult {
   }
 }
 
+/**
+ * The outbox without its last error: that text comes from the FHIR server and may quote resource
+ * content, so it is only on the authenticated `/push/status`. A backlog does not make the bridge
+ * unready: reads are served from the local store whatever the FHIR server does.
+ */
+function pushCounts(status: PushOutboxStatus): JsonBody {
+  const { lastError: _lastError, ...counts } = status;
+  return { ...counts };
+}
+
+/** Everything the outbox knows, last error included (`/push/status`, behind API_TOKEN when set). */
+export async function pushStatus(push: { status(): PushOutboxStatus }): Promise<FhirResponse> {
+  return [allOk, { ...push.status() }];
+}
+
 export async function healthz(): Promise<FhirResponse> {
   return [allOk, { status: 'ok' }];
 }
@@ -53,6 +71,7 @@ export async function readyz(deps: HealthDeps): Promise<FhirResponse> {
     status: ready ? 'ready' : 'not-ready',
     checks: { orthanc: source, store },
     sync: { queued: status.queued, inFlight: status.inFlight, failures: status.failures.length },
+    ...(deps.push === undefined ? {} : { push: pushCounts(deps.push.status()) }),
   };
   return [ready ? allOk : serviceUnavailable('Not ready'), body];
 }
