@@ -1,7 +1,8 @@
 /**
  * Faults of Orthanc's change log that a real Orthanc 1.10 cannot be made to produce on demand
- * (a failing study lookup in the middle of a page, `Deleted` entries, a log reset behind the
- * cursor); the normal path runs against a real Orthanc in change-feed.int.test.ts.
+ * (a failing study lookup in the middle of a page, an Orthanc without `POST /tools/bulk-content`,
+ * `Deleted` entries, a log reset behind the cursor); the normal path runs against a real Orthanc
+ * in change-feed.int.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +17,19 @@ const ORTHANC = 'http://orthanc.test:8042';
 const ID_A = 'aaaaaaaa-aaaaaaaa-aaaaaaaa-aaaaaaaa-aaaaaaaa';
 const ID_B = 'bbbbbbbb-bbbbbbbb-bbbbbbbb-bbbbbbbb-bbbbbbbb';
 const ID_C = 'cccccccc-cccccccc-cccccccc-cccccccc-cccccccc';
+const ID_D = 'dddddddd-dddddddd-dddddddd-dddddddd-dddddddd';
+const ID_E = 'eeeeeeee-eeeeeeee-eeeeeeee-eeeeeeee-eeeeeeee';
 
 function change(seq: number, changeType: string, id: string, resourceType = 'Study'): object {
   return { ChangeType: changeType, ID: id, Path: `/studies/${id}`, ResourceType: resourceType, Seq: seq, Date: '20240101T000000' };
 }
+
+/** A study as `GET /studies/{id}` and `POST /tools/bulk-content` describe it. */
+function study(id: string, uid: string): object {
+  return { ID: id, Type: 'Study', MainDicomTags: { StudyInstanceUID: uid } };
+}
+
+const bulkBody = (...ids: string[]) => ({ Resources: ids, Level: 'Study' });
 
 let dir: string;
 let store: BridgeStore;
@@ -43,34 +53,129 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function follower() {
-  return createChangeFeedFollower({ orthancUrl: ORTHANC, store, sync, intervalMs: 10, pageSize: 3, logger: memoryLogger() });
+function follower(lookupConcurrency?: number) {
+  return createChangeFeedFollower({
+    orthancUrl: ORTHANC,
+    store,
+    sync,
+    intervalMs: 10,
+    pageSize: 3,
+    logger: memoryLogger(),
+    ...(lookupConcurrency === undefined ? {} : { lookupConcurrency }),
+  });
 }
 
 describe('change feed faults', () => {
-  it('keeps the cursor at the last handled change when a study lookup fails, and resumes there', async () => {
+  it('keeps the cursor before the first study a failed bulk lookup left unplaced, acting on what comes before it, and resumes there', async () => {
+    store.mapOrthancStudyId(ID_A, '1.2.1');
     nock(ORTHANC)
       .get('/changes')
       .query({ since: '0', limit: '3' })
-      .reply(200, { Changes: [change(1, 'NewStudy', ID_A), change(2, 'StableStudy', ID_A), change(3, 'StableStudy', ID_B)], Done: true, Last: 3 })
-      .get(`/studies/${ID_A}`)
-      .reply(200, { ID: ID_A, MainDicomTags: { StudyInstanceUID: '1.2.1' } })
-      .get(`/studies/${ID_B}`)
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'Deleted', ID_A), change(3, 'StableStudy', ID_B)], Done: true, Last: 3 })
+      .post('/tools/bulk-content', bulkBody(ID_B))
       .reply(500, { Message: 'database locked' });
     await expect(follower().pollOnce()).rejects.toThrow(/500/);
     expect(store.getCursor('orthanc-changes')).toBe(2);
-    expect(calls).toEqual(['enqueue 1.2.1 changes']);
+    expect(calls).toEqual(['enqueue 1.2.1 changes', 'delete 1.2.1']);
+    expect(store.studyUidForOrthancId(ID_B)).toBeUndefined();
 
     nock(ORTHANC)
       .get('/changes')
       .query({ since: '2', limit: '3' })
       .reply(200, { Changes: [change(3, 'StableStudy', ID_B)], Done: true, Last: 3 })
-      .get(`/studies/${ID_B}`)
-      .reply(200, { ID: ID_B, MainDicomTags: { StudyInstanceUID: '1.2.2' } });
+      .post('/tools/bulk-content', bulkBody(ID_B))
+      .reply(200, [study(ID_B, '1.2.2')]);
     const summary = await follower().pollOnce();
-    expect(summary).toMatchObject({ changes: 1, stableStudies: 1, cursor: 3 });
-    expect(calls).toEqual(['enqueue 1.2.1 changes', 'enqueue 1.2.2 changes']);
+    expect(summary).toMatchObject({ changes: 1, stableStudies: 1, lookedUp: 1, cursor: 3 });
+    expect(calls).toEqual(['enqueue 1.2.1 changes', 'delete 1.2.1', 'enqueue 1.2.2 changes']);
     expect(store.studyUidForOrthancId(ID_B)).toBe('1.2.2');
+  });
+
+  it('places all unknown studies of a page with one bulk request, in log order, and maps their ids', async () => {
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'StableStudy', ID_A)], Done: true, Last: 3 })
+      // Orthanc answers in its own order.
+      .post('/tools/bulk-content', bulkBody(ID_A, ID_B))
+      .reply(200, [study(ID_B, '1.2.2'), study(ID_A, '1.2.1')]);
+    const summary = await follower().pollOnce();
+    expect(summary).toMatchObject({ changes: 3, stableStudies: 3, lookedUp: 2, cursor: 3 });
+    expect(calls).toEqual(['enqueue 1.2.1 1.2.2 1.2.1 changes']);
+    expect(store.studyUidForOrthancId(ID_A)).toBe('1.2.1');
+    expect(store.studyUidForOrthancId(ID_B)).toBe('1.2.2');
+  });
+
+  it('asks Orthanc nothing about studies it has mapped already, and still queues them (they may have changed)', async () => {
+    store.mapOrthancStudyId(ID_A, '1.2.1');
+    store.mapOrthancStudyId(ID_B, '1.2.2');
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B)], Done: true, Last: 2 });
+    const summary = await follower().pollOnce();
+    expect(summary).toMatchObject({ stableStudies: 2, lookedUp: 0, cursor: 2 });
+    expect(calls).toEqual(['enqueue 1.2.1 1.2.2 changes']);
+  });
+
+  it('looks studies up one by one when Orthanc has no bulk-content, stopping the cursor at a failed lookup', async () => {
+    const feed = follower();
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'StableStudy', ID_C)], Done: true, Last: 3 })
+      .post('/tools/bulk-content')
+      .reply(404, { Message: 'Unknown resource' })
+      .get(`/studies/${ID_A}`)
+      .reply(200, study(ID_A, '1.2.1'))
+      .get(`/studies/${ID_B}`)
+      .reply(500, { Message: 'database locked' })
+      .get(`/studies/${ID_C}`)
+      .reply(200, study(ID_C, '1.2.3'));
+    await expect(feed.pollOnce()).rejects.toThrow(/500/);
+    expect(store.getCursor('orthanc-changes')).toBe(1);
+    expect(calls).toEqual(['enqueue 1.2.1 changes']);
+    expect(store.studyUidForOrthancId(ID_A)).toBe('1.2.1');
+
+    // The same follower does not ask for bulk-content again; C was placed already.
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '1', limit: '3' })
+      .reply(200, { Changes: [change(2, 'StableStudy', ID_B), change(3, 'StableStudy', ID_C)], Done: true, Last: 3 })
+      .get(`/studies/${ID_B}`)
+      .reply(200, study(ID_B, '1.2.2'));
+    const summary = await feed.pollOnce();
+    expect(summary).toMatchObject({ stableStudies: 2, lookedUp: 1, cursor: 3 });
+    expect(calls).toEqual(['enqueue 1.2.1 changes', 'enqueue 1.2.2 1.2.3 changes']);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('keeps at most lookupConcurrency study lookups in flight, and skips a study deleted meanwhile', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const answer = (id: string, uid: string | undefined) => async (): Promise<[number, object]> => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return uid === undefined ? [404, { Message: 'Unknown resource' }] : [200, study(id, uid)];
+    };
+    const ids = [ID_A, ID_B, ID_C, ID_D, ID_E];
+    const scope = nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: ids.map((id, i) => change(i + 1, 'StableStudy', id)), Done: true, Last: 5 })
+      .post('/tools/bulk-content')
+      .reply(405);
+    ids.forEach((id, i) => scope.get(`/studies/${id}`).reply(answer(id, i === 2 ? undefined : `1.2.${i + 1}`)));
+    const summary = await follower(2).pollOnce();
+    expect(most).toBe(2);
+    expect(summary).toMatchObject({ changes: 5, stableStudies: 4, lookedUp: 5, skipped: 1, cursor: 5 });
+    expect(calls).toEqual(['enqueue 1.2.1 1.2.2 1.2.4 1.2.5 changes']);
+  });
+
+  it('refuses a lookup concurrency that is not a positive integer', () => {
+    expect(() => follower(0)).toThrow(/concurrency/);
   });
 
   it('reads every page until Done and deletes studies it has seen, skipping unknown ones', async () => {
@@ -82,11 +187,11 @@ describe('change feed faults', () => {
       .get('/changes')
       .query({ since: '13', limit: '3' })
       .reply(200, { Changes: [change(14, 'StableStudy', ID_C)], Done: true, Last: 14 })
-      .get(`/studies/${ID_C}`)
-      .reply(404, { Message: 'Unknown resource' });
+      .post('/tools/bulk-content', bulkBody(ID_C))
+      .reply(200, []);
     store.setCursor('orthanc-changes', 10);
     const summary = await follower().pollOnce();
-    expect(summary).toEqual({ pages: 2, changes: 4, stableStudies: 0, deletedStudies: 1, skipped: 2, cursor: 14 });
+    expect(summary).toEqual({ pages: 2, changes: 4, stableStudies: 0, lookedUp: 1, deletedStudies: 1, skipped: 2, cursor: 14 });
     expect(calls).toEqual(['delete 1.2.1']);
     expect(store.getCursor('orthanc-changes')).toBe(14);
   });
@@ -96,10 +201,8 @@ describe('change feed faults', () => {
       .get('/changes')
       .query({ since: '0', limit: '3' })
       .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'Deleted', ID_A)], Done: true, Last: 3 })
-      .get(`/studies/${ID_A}`)
-      .reply(200, { ID: ID_A, MainDicomTags: { StudyInstanceUID: '1.2.1' } })
-      .get(`/studies/${ID_B}`)
-      .reply(200, { ID: ID_B, MainDicomTags: { StudyInstanceUID: '1.2.2' } });
+      .post('/tools/bulk-content', bulkBody(ID_A, ID_B))
+      .reply(200, [study(ID_A, '1.2.1'), study(ID_B, '1.2.2')]);
     const summary = await follower().pollOnce();
     expect(summary).toMatchObject({ stableStudies: 2, deletedStudies: 1, cursor: 3 });
     expect(calls).toEqual(['enqueue 1.2.1 1.2.2 changes', 'delete 1.2.1']);
@@ -110,11 +213,12 @@ describe('change feed faults', () => {
       .get('/changes')
       .query({ since: '0', limit: '3' })
       .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', '../../instances')], Done: true, Last: 2 })
-      .get(`/studies/${ID_A}`)
-      .reply(200, { ID: ID_A, MainDicomTags: { StudyInstanceUID: '1.2.3/../../x' } });
+      .post('/tools/bulk-content', bulkBody(ID_A))
+      .reply(200, [study(ID_A, '1.2.3/../../x')]);
     const summary = await follower().pollOnce();
     expect(summary).toMatchObject({ stableStudies: 0, skipped: 2, cursor: 2 });
     expect(calls).toEqual([]);
+    expect(store.studyUidForOrthancId(ID_A)).toBeUndefined();
   });
 
   it('reads the log from the start when Orthanc’s log is behind the stored cursor', async () => {
@@ -126,8 +230,8 @@ describe('change feed faults', () => {
       .get('/changes')
       .query({ since: '0', limit: '3' })
       .reply(200, { Changes: [change(2, 'StableStudy', ID_A)], Done: true, Last: 2 })
-      .get(`/studies/${ID_A}`)
-      .reply(200, { ID: ID_A, MainDicomTags: { StudyInstanceUID: '1.2.1' } });
+      .post('/tools/bulk-content', bulkBody(ID_A))
+      .reply(200, [study(ID_A, '1.2.1')]);
     const summary = await follower().pollOnce();
     expect(summary).toMatchObject({ stableStudies: 1, cursor: 2 });
     expect(store.getCursor('orthanc-changes')).toBe(2);

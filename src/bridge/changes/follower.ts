@@ -6,6 +6,10 @@
  * can no longer be asked from Orthanc). The cursor is stored after every page, so a restart
  * resumes where the last run stopped.
  *
+ * A page's stable studies are placed with the map first (an Orthanc id always stands for the same
+ * study, so a known study needs no lookup, though it is queued again: it may have changed); the
+ * rest are asked from Orthanc together (study-lookup.ts), and their ids mapped in one write.
+ *
  * Orthanc 1.10 (SQLite index) removes a deleted study's entries from the change log and writes
  * no `Deleted` entry for it (observed against the Debian build), so in practice deletions reach
  * the bridge through the Lua deletion webhook or the next reconciliation; `Deleted` entries are
@@ -16,12 +20,13 @@ import { isValidUid } from '../../dicomweb/uid.js';
 import type { BridgeSyncService } from '../sync/service.js';
 import type { StudyStore } from '../types.js';
 import { errorMessage, type BridgeLogger } from '../sync/logger.js';
-import { ChangesPageSchema, OrthancStudySchema, isOrthancId, type OrthancChange } from './orthanc-changes.js';
+import { ChangesPageSchema, isOrthancId, type OrthancChange } from './orthanc-changes.js';
+import { createStudyLookup, type StudyAnswer } from './study-lookup.js';
 
 export const DEFAULT_CURSOR_NAME = 'orthanc-changes';
 
 export interface ChangeFeedStore extends Pick<StudyStore, 'getCursor' | 'setCursor'> {
-  mapOrthancStudyId(orthancId: string, studyInstanceUid: string): void;
+  mapOrthancStudyIds(pairs: ReadonlyArray<readonly [orthancId: string, studyInstanceUid: string]>): void;
   studyUidForOrthancId(orthancId: string): string | undefined;
 }
 
@@ -38,6 +43,8 @@ export interface ChangeFeedFollowerOptions {
   pageSize?: number;
   /** Per-request timeout; default 30 000 ms. */
   timeoutMs?: number;
+  /** `GET /studies/{id}` requests at once when Orthanc has no `POST /tools/bulk-content`; default 8. */
+  lookupConcurrency?: number;
   /** Name of the cursor in the store; default `orthanc-changes`. */
   cursorName?: string;
   logger: BridgeLogger;
@@ -48,6 +55,8 @@ export interface PollSummary {
   pages: number;
   changes: number;
   stableStudies: number;
+  /** Stable studies whose UID was asked from Orthanc (the others were known from the store). */
+  lookedUp: number;
   deletedStudies: number;
   /** Changes that could not be acted on (study gone, unknown deleted study, malformed id or UID). */
   skipped: number;
@@ -63,6 +72,9 @@ export interface ChangeFeedFollower {
   stop(): Promise<void>;
   status(): { running: boolean; cursor: number; consecutiveErrors: number; lastError?: string; lastPollAt?: string };
 }
+
+const isStableStudy = (change: OrthancChange): boolean => change.ResourceType === 'Study' && change.ChangeType === 'StableStudy';
+const isDeletedStudy = (change: OrthancChange): boolean => change.ResourceType === 'Study' && change.ChangeType === 'Deleted';
 
 function normalizeOrthancUrl(raw: string): string {
   const url = new URL(raw);
@@ -82,6 +94,8 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
     headers: { Accept: 'application/json' },
   });
 
+  const lookup = createStudyLookup({ http, concurrency: options.lookupConcurrency ?? 8, logger });
+
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> | undefined;
   let running = false;
@@ -89,11 +103,28 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
   let lastError: string | undefined;
   let lastPollAt: string | undefined;
 
-  /** The Study Instance UID of an Orthanc study; undefined when Orthanc no longer has it (404). */
-  async function studyUidOf(orthancId: string): Promise<string | undefined> {
-    const response = await http.get(`/studies/${orthancId}`, { validateStatus: (status) => status === 200 || status === 404 });
-    if (response.status === 404) return undefined;
-    return OrthancStudySchema.parse(response.data).MainDicomTags.StudyInstanceUID;
+  /**
+   * What is known of each stable study of the page: the store's map, then one lookup in Orthanc
+   * for the rest, whose ids are mapped in one write.
+   */
+  async function stableStudiesOf(changes: readonly OrthancChange[], summary: PollSummary): Promise<Map<string, StudyAnswer>> {
+    const answers = new Map<string, StudyAnswer>();
+    const unknown = new Set<string>();
+    for (const change of changes) {
+      if (!isStableStudy(change) || !isOrthancId(change.ID) || answers.has(change.ID)) continue;
+      const uid = store.studyUidForOrthancId(change.ID);
+      if (uid === undefined) unknown.add(change.ID);
+      else answers.set(change.ID, { kind: 'found', studyInstanceUid: uid });
+    }
+    if (unknown.size === 0) return answers;
+    summary.lookedUp += unknown.size;
+    const pairs: Array<[string, string]> = [];
+    for (const [id, answer] of await lookup.resolve([...unknown])) {
+      answers.set(id, answer);
+      if (answer.kind === 'found' && isValidUid(answer.studyInstanceUid)) pairs.push([id, answer.studyInstanceUid]);
+    }
+    store.mapOrthancStudyIds(pairs);
+    return answers;
   }
 
   /** Stable studies of the page being read, queued together (one store write) before the cursor moves. */
@@ -105,25 +136,27 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
     if (uids.length > 0) sync.enqueueMany(uids, 'changes');
   }
 
-  async function handle(change: OrthancChange, summary: PollSummary): Promise<void> {
-    if (change.ResourceType !== 'Study' || (change.ChangeType !== 'StableStudy' && change.ChangeType !== 'Deleted')) return;
+  /** Throws the lookup's error at a stable study Orthanc could not be asked about. */
+  function handle(change: OrthancChange, stableStudies: ReadonlyMap<string, StudyAnswer>, summary: PollSummary): void {
+    if (!isStableStudy(change) && !isDeletedStudy(change)) return;
     if (!isOrthancId(change.ID)) {
       summary.skipped += 1;
       logger.warn({ seq: change.Seq, changeType: change.ChangeType }, 'change with a malformed Orthanc id skipped');
       return;
     }
-    if (change.ChangeType === 'StableStudy') {
-      const uid = await studyUidOf(change.ID);
-      if (uid === undefined || !isValidUid(uid)) {
+    if (isStableStudy(change)) {
+      const answer = stableStudies.get(change.ID);
+      if (answer === undefined) throw new Error(`stable study ${change.ID} (change ${change.Seq}) was not looked up`);
+      if (answer.kind === 'failed') throw answer.error;
+      if (answer.kind === 'gone' || !isValidUid(answer.studyInstanceUid)) {
         summary.skipped += 1;
         logger.info(
-          { seq: change.Seq, orthancId: change.ID, reason: uid === undefined ? 'no longer in Orthanc' : 'malformed Study Instance UID' },
+          { seq: change.Seq, orthancId: change.ID, reason: answer.kind === 'gone' ? 'no longer in Orthanc' : 'malformed Study Instance UID' },
           'stable study skipped',
         );
         return;
       }
-      store.mapOrthancStudyId(change.ID, uid);
-      stable.push(uid);
+      stable.push(answer.studyInstanceUid);
       summary.stableStudies += 1;
       return;
     }
@@ -141,7 +174,7 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
 
   async function pollOnce(): Promise<PollSummary> {
     let since = store.getCursor(cursorName) ?? 0;
-    const summary: PollSummary = { pages: 0, changes: 0, stableStudies: 0, deletedStudies: 0, skipped: 0, cursor: since };
+    const summary: PollSummary = { pages: 0, changes: 0, stableStudies: 0, lookedUp: 0, deletedStudies: 0, skipped: 0, cursor: since };
     for (;;) {
       const response = await http.get('/changes', { params: { since, limit: pageSize } });
       const page = ChangesPageSchema.parse(response.data);
@@ -154,8 +187,9 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
         continue;
       }
       try {
+        const stableStudies = await stableStudiesOf(page.Changes, summary);
         for (const change of page.Changes) {
-          await handle(change, summary);
+          handle(change, stableStudies, summary);
           summary.changes += 1;
           since = Math.max(since, change.Seq);
         }

@@ -1,6 +1,7 @@
 /**
  * Orthanc's REST answers the change-feed follower reads, checked at the boundary: `GET /changes`
- * (Orthanc REST API, "Changes" log) and `GET /studies/{id}` (for the Study Instance UID).
+ * (Orthanc REST API, "Changes" log), and `POST /tools/bulk-content` or `GET /studies/{id}` (for
+ * the Study Instance UID).
  */
 import { z } from 'zod';
 
@@ -23,6 +24,9 @@ export const OrthancStudySchema = z.object({
   ID: z.string(),
   MainDicomTags: z.object({ StudyInstanceUID: z.string().optional() }).passthrough(),
 });
+
+/** `POST /tools/bulk-content` at `Level: Study`: the studies Orthanc still has, in no particular order. */
+export const BulkStudiesSchema = z.array(OrthancStudySchema);
 
 export type OrthancChange = z.infer<typeof ChangeSchema>;
 export type ChangesPage = z.infer<typeof ChangesPageSchema>;

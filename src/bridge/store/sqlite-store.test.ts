@@ -174,6 +174,19 @@ describe('cursors, failures and Orthanc ids', () => {
     expect(store.listPending()).toEqual([{ studyInstanceUid: '1.2', reason: 'webhook', queuedAt: '2024-06-01T12:00:01.000Z' }]);
   });
 
+  it('maps many Orthanc ids at once, a later pair for the same id replacing the earlier', () => {
+    store.mapOrthancStudyId('abc', '1.0');
+    store.mapOrthancStudyIds([
+      ['abc', '1.5'],
+      ['def', '1.6'],
+      ['def', '1.7'],
+    ]);
+    store.mapOrthancStudyIds([]);
+    expect(store.studyUidForOrthancId('abc')).toBe('1.5');
+    expect(store.studyUidForOrthancId('def')).toBe('1.7');
+    expect(store.studyUidForOrthancId('ghi')).toBeUndefined();
+  });
+
   it('answers ping while open and throws once closed', () => {
     expect(() => store.ping()).not.toThrow();
     store.close();

@@ -67,6 +67,8 @@ export interface BridgeStore extends StudyStore, PendingSyncStore {
   getFailure(studyInstanceUid: string): SyncFailure | undefined;
   /** Remembers which Study Instance UID an Orthanc study id stands for (for deletions). */
   mapOrthancStudyId(orthancId: string, studyInstanceUid: string): void;
+  /** `mapOrthancStudyId` for many pairs in one transaction (one fsync), as a page of the change log gives them. */
+  mapOrthancStudyIds(pairs: ReadonlyArray<readonly [orthancId: string, studyInstanceUid: string]>): void;
   studyUidForOrthancId(orthancId: string): string | undefined;
 }
 
@@ -258,6 +260,10 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     for (const uid of uids) upsertPending.run(uid, reason, at);
   });
 
+  const mapOrthancStudyIds = db.transaction((pairs: ReadonlyArray<readonly [string, string]>): void => {
+    for (const [orthancId, studyInstanceUid] of pairs) upsertOrthancId.run(orthancId, studyInstanceUid);
+  });
+
   const markDeleted = db.transaction((studyInstanceUid: string): boolean => {
     const existing = selectByUid.get(studyInstanceUid);
     if (existing === undefined || existing.deleted === 1) return false;
@@ -377,6 +383,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     mapOrthancStudyId(orthancId, studyInstanceUid) {
       upsertOrthancId.run(orthancId, studyInstanceUid);
     },
+    mapOrthancStudyIds: (pairs) => mapOrthancStudyIds(pairs),
     studyUidForOrthancId: (orthancId) => selectOrthancId.get(orthancId)?.study_uid,
     ping() {
       db.prepare('SELECT COUNT(*) FROM studies').get();

@@ -33,6 +33,7 @@ afterAll(async () => {
 });
 
 interface Bridge {
+  logger: ReturnType<typeof memoryLogger>;
   store: BridgeStore;
   sync: BridgeSyncService;
   follower: ChangeFeedFollower;
@@ -52,6 +53,7 @@ function openBridge(): Bridge {
   });
   const follower = createChangeFeedFollower({ orthancUrl: orthanc.url, store, sync, intervalMs: 200, logger });
   return {
+    logger,
     store,
     sync,
     follower,
@@ -88,8 +90,11 @@ describe('change feed against Orthanc', () => {
     const [ctId] = await orthanc.upload([`${FILES}/CT_small.dcm`, `${FILES}/MR_small.dcm`]);
     const bridge = openBridge();
     try {
-      await pollUntilStable(bridge.follower, 2);
+      const summaries = await pollUntilStable(bridge.follower, 2);
       await bridge.sync.idle();
+      // Both were unknown and placed through Orthanc's bulk-content, which Orthanc 1.10 has.
+      expect(summaries.reduce((n, s) => n + s.lookedUp, 0)).toBe(2);
+      expect(bridge.logger.lines.filter((line) => line.includes('bulk-content'))).toEqual([]);
       expect(bridge.store.listStudyInstanceUids()).toEqual([CT_UID, MR_UID]);
       const ct = bridge.store.getByStudyInstanceUid(CT_UID);
       expect(ct?.versionId).toBe(1);
@@ -114,6 +119,21 @@ describe('change feed against Orthanc', () => {
       await bridge.sync.idle();
       expect(bridge.store.listStudyInstanceUids()).toEqual([CT_UID, MR_UID, J2K_UID]);
       expect(bridge.store.getByStudyInstanceUid(CT_UID)?.versionId).toBe(1);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('reads the log again without asking Orthanc about studies it has mapped, queuing each again', async () => {
+    const bridge = openBridge();
+    try {
+      bridge.store.setCursor('orthanc-changes', 0);
+      const summary = await bridge.follower.pollOnce();
+      expect(summary).toMatchObject({ stableStudies: 3, lookedUp: 0, skipped: 0 });
+      await bridge.sync.idle();
+      expect(bridge.store.listStudyInstanceUids()).toEqual([CT_UID, MR_UID, J2K_UID]);
+      for (const uid of [CT_UID, MR_UID, J2K_UID]) expect(bridge.store.getByStudyInstanceUid(uid)?.versionId).toBe(1);
+      expect(bridge.store.listPending()).toEqual([]);
     } finally {
       await bridge.close();
     }
