@@ -187,6 +187,22 @@ describe('cursors, failures and Orthanc ids', () => {
     expect(store.studyUidForOrthancId('ghi')).toBeUndefined();
   });
 
+  it('stores a synced version, clears its failure and takes it out of the queue together; a refused put changes none of them', () => {
+    const failure = { attempts: 1, lastError: 'HTTP 503', lastAttemptAt: '2024-01-01T00:00:00.000Z' };
+    store.addPending(['1.1', '1.2'], 'changes');
+    store.recordFailure({ studyInstanceUid: '1.1', ...failure });
+    expect(store.putSynced('1.1', imagingStudy({ uid: '1.1' }), { dequeue: true }).outcome).toBe('created');
+    expect(store.listFailures()).toEqual([]);
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.2']);
+    expect(store.putSynced('1.2', imagingStudy({ uid: '1.2' }), { dequeue: false }).outcome).toBe('created');
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.2']);
+
+    store.recordFailure({ studyInstanceUid: '1.2', ...failure });
+    expect(() => store.putSynced('1.2', { ...imagingStudy({ uid: '1.2' }), id: 'other' }, { dequeue: true })).toThrow(/already stored/);
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.2']);
+    expect(store.listFailures().map((f) => f.studyInstanceUid)).toEqual(['1.2']);
+  });
+
   it('answers ping while open and throws once closed', () => {
     expect(() => store.ping()).not.toThrow();
     store.close();

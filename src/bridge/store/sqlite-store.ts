@@ -45,6 +45,12 @@ export interface PendingSyncStore {
   addPending(studyInstanceUids: readonly string[], reason: SyncReason): void;
   removePending(studyInstanceUid: string): void;
   listPending(): PendingSync[];
+  /**
+   * The end of a successful sync in one transaction (one fsync): `put`, the study's recorded
+   * failure cleared and, with `dequeue`, its stored queue entry removed — so it leaves the queue
+   * exactly when its version is stored.
+   */
+  putSynced(studyInstanceUid: string, resource: ImagingStudy, options: { dequeue: boolean }): { outcome: PutOutcome; study: StoredStudy };
 }
 
 /** What reconciliation needs of every live study, read from index columns only (no JSON parsed). */
@@ -255,6 +261,13 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     return { outcome, study: toStored({ id, study_uid: columns.studyInstanceUid, version_id: versionId, last_updated: lastUpdated, deleted: 0, resource: stored }) };
   });
 
+  const putSynced = db.transaction((uid: string, resource: ImagingStudy, dequeue: boolean): { outcome: PutOutcome; study: StoredStudy } => {
+    const result = put(resource);
+    deleteFailure.run(uid);
+    if (dequeue) deletePending.run(uid);
+    return result;
+  });
+
   const addPending = db.transaction((uids: readonly string[], reason: SyncReason): void => {
     const at = now().toISOString();
     for (const uid of uids) upsertPending.run(uid, reason, at);
@@ -378,6 +391,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     removePending(uid) {
       deletePending.run(uid);
     },
+    putSynced: (uid, resource, { dequeue }) => putSynced(uid, resource, dequeue),
     listPending: () =>
       selectPending.all().map((row) => ({ studyInstanceUid: row.study_uid, reason: row.reason as SyncReason, queuedAt: row.queued_at })),
     mapOrthancStudyId(orthancId, studyInstanceUid) {

@@ -243,6 +243,73 @@ describe('retries and failures', () => {
     expect(store.listPending()).toEqual([]);
   });
 
+  it('takes a synced study out of the stored queue in the transaction that stores its version', async () => {
+    const writes: string[] = [];
+    const spied: BridgeStore = {
+      ...store,
+      putSynced: (uid, resource, options) => (writes.push(`putSynced ${uid} dequeue=${options.dequeue}`), store.putSynced(uid, resource, options)),
+      removePending: (uid) => (writes.push(`removePending ${uid}`), store.removePending(uid)),
+    };
+    const sync = service({ store: spied, fetchStudy: async (uid) => datasets(uid) });
+    sync.enqueue('1.1', 'changes');
+    await sync.idle();
+    expect(writes).toEqual(['putSynced 1.1 dequeue=true']);
+    expect(store.listPending()).toEqual([]);
+    expect(store.get('1.1')?.versionId).toBe(1);
+    // A direct sync (a read of a study not stored yet) leaves the stored queue alone.
+    store.addPending(['1.2'], 'webhook');
+    await sync.syncStudy('1.2', 'on-demand');
+    expect(writes.at(-1)).toBe('putSynced 1.2 dequeue=false');
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.2']);
+  });
+
+  it('keeps a study asked for again after its version was stored in the stored queue until it ran again', async () => {
+    const stored = deferred();
+    const hookGate = deferred();
+    let fetches = 0;
+    const sync = service({
+      fetchStudy: async (uid) => (fetches++, datasets(uid, fetches === 1 ? ['CT'] : ['CT', 'MR'])),
+      onStored: async () => {
+        stored.resolve();
+        if (fetches === 1) await hookGate.promise;
+      },
+    });
+    try {
+      sync.enqueue('1.1', 'webhook');
+      await stored.promise;
+      expect(store.listPending()).toEqual([]);
+      sync.enqueue('1.1', 'changes');
+      expect(store.listPending().map((p) => [p.studyInstanceUid, p.reason])).toEqual([['1.1', 'changes']]);
+    } finally {
+      hookGate.resolve();
+    }
+    await sync.idle();
+    expect(fetches).toBe(2);
+    expect(store.get('1.1')?.versionId).toBe(2);
+    expect(store.listPending()).toEqual([]);
+  });
+
+  it('keeps a study asked for again while it was being fetched in the stored queue when its version is stored', async () => {
+    const fetchGate = deferred();
+    const pendingWhenStored: string[][] = [];
+    let fetches = 0;
+    const sync = service({
+      fetchStudy: async (uid) => {
+        fetches += 1;
+        if (fetches === 1) await fetchGate.promise;
+        return datasets(uid, fetches === 1 ? ['CT'] : ['CT', 'MR']);
+      },
+      onStored: () => void pendingWhenStored.push(store.listPending().map((p) => p.studyInstanceUid)),
+    });
+    sync.enqueue('1.1', 'webhook');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    sync.enqueue('1.1', 'changes');
+    fetchGate.resolve();
+    await sync.idle();
+    expect(pendingWhenStored).toEqual([['1.1'], []]);
+    expect(store.listPending()).toEqual([]);
+  });
+
   it('syncs after a crash a study that was queued but never ran', async () => {
     const crashed = service({ concurrency: 1, fetchStudy: () => new Promise<never>(() => undefined) });
     crashed.enqueue('1.1', 'changes');

@@ -77,6 +77,8 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   const retryTimers = new Map<string, NodeJS.Timeout>();
   const attempts = new Map<string, number>();
   const deletions = new Map<string, number>();
+  /** Running studies whose stored queue entry went with their stored version (see `putSynced`). */
+  const dequeued = new Set<string>();
   const idleWaiters: Array<() => void> = [];
   let hookErrors = 0;
   let unrecorded = 0;
@@ -100,7 +102,8 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     }
   }
 
-  async function syncStudy(studyInstanceUid: string, reason: SyncReason): Promise<SyncResult> {
+  /** `fromQueue`: run from the queue, whose stored entry may then go in the same transaction as the version. */
+  async function syncOnce(studyInstanceUid: string, reason: SyncReason, fromQueue: boolean): Promise<SyncResult> {
     const uid = assertValidUid(studyInstanceUid);
     const epoch = deletions.get(uid) ?? 0;
     const datasets = await fetchStudy(uid);
@@ -122,8 +125,10 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     if (conversion.resource.resourceType !== 'ImagingStudy') {
       throw new Error(`the converter returned a ${conversion.resource.resourceType}, expected an ImagingStudy`);
     }
-    const { outcome, study } = store.put(conversion.resource as ImagingStudy);
-    store.clearFailure(uid);
+    // A study asked for again while it ran keeps its entry for the run to come.
+    const dequeue = fromQueue && !rerun.has(uid);
+    const { outcome, study } = store.putSynced(uid, conversion.resource as ImagingStudy, { dequeue });
+    if (dequeue) dequeued.add(uid);
     attempts.delete(uid);
     logger.info(
       {
@@ -185,7 +190,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     running.add(uid);
     let settled = true;
     try {
-      await syncStudy(uid, reason);
+      await syncOnce(uid, reason, true);
     } catch (err) {
       try {
         recordFailure(uid, reason, err);
@@ -203,9 +208,10 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       running.delete(uid);
       const again = rerun.get(uid);
       rerun.delete(uid);
+      const leftQueueWhenStored = dequeued.delete(uid);
       if (again !== undefined && !stopped) {
         enqueue(uid, again);
-      } else if (again === undefined && settled) {
+      } else if (again === undefined && settled && !leftQueueWhenStored) {
         // Done (stored, not found, or handed over to the failure record); stays pending when queued again.
         try {
           store.removePending(uid);
@@ -235,8 +241,11 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       return;
     }
     const fresh = uids.filter((uid) => !running.has(uid) && !queued.has(uid));
+    // A running study whose entry already went with its stored version needs a new one for its rerun.
+    const dequeuedAgain = uids.filter((uid) => dequeued.has(uid));
     // Written before the in-memory queue changes: a study is never queued without its stored copy.
-    if (fresh.length > 0) store.addPending(fresh, reason);
+    if (fresh.length + dequeuedAgain.length > 0) store.addPending([...fresh, ...dequeuedAgain], reason);
+    for (const uid of dequeuedAgain) dequeued.delete(uid);
     for (const uid of uids) if (running.has(uid)) rerun.set(uid, reason);
     for (const uid of fresh) {
       const timer = retryTimers.get(uid);
@@ -296,7 +305,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   if (options.resume ?? true) resume();
 
   return {
-    syncStudy,
+    syncStudy: (studyInstanceUid, reason) => syncOnce(studyInstanceUid, reason, false),
     enqueue,
     enqueueMany,
     deleteStudy,
