@@ -18,6 +18,24 @@ export interface StoredStudy {
   resource?: ImagingStudy;
 }
 
+/**
+ * The current version of a study with its resource as the stored JSON text, not parsed and not
+ * even decoded: the UTF-8 bytes the read API sends as they are. `json` is absent for a tombstone.
+ */
+export interface StoredStudyJson {
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  deleted: boolean;
+  json?: Buffer;
+}
+
+/** Which version of a study is current, read without its resource (to check a cached copy). */
+export interface StudyVersionStamp {
+  versionId: number;
+  deleted: boolean;
+}
+
 export type PutOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface StudySearch {
@@ -49,6 +67,10 @@ export interface StudyStore {
   /** Stores a new version unless the content equals the current one. */
   put(resource: ImagingStudy): { outcome: PutOutcome; study: StoredStudy };
   get(id: string): StoredStudy | undefined;
+  /** The current version with its resource as stored: the UTF-8 of `JSON.stringify` of what `get` parses. */
+  getJson(id: string): StoredStudyJson | undefined;
+  /** The current version number and tombstone flag, without reading the resource. */
+  getVersion(id: string): StudyVersionStamp | undefined;
   getByStudyInstanceUid(uid: string): StoredStudy | undefined;
   /** Tombstones the study: `get` then answers 410. Returns false when it was unknown. */
   markDeleted(studyInstanceUid: string): boolean;

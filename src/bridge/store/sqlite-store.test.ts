@@ -80,6 +80,27 @@ describe('versions', () => {
   });
 });
 
+describe('reads without parsing', () => {
+  it('gives the current version as the stored UTF-8 bytes of JSON.stringify of what get parses', () => {
+    store.put(imagingStudy({ uid: '1.2.3', description: 'Head' }));
+    const { study } = store.put(imagingStudy({ uid: '1.2.3', modalities: ['CT', 'SR'], description: 'Ünïcode \u2028 "quoted" 😀' }));
+    const text = store.getJson('1.2.3');
+    expect(text).toEqual({ id: '1.2.3', versionId: 2, lastUpdated: study.lastUpdated, deleted: false, json: expect.any(Buffer) });
+    expect(text?.json?.toString('utf8')).toBe(JSON.stringify(store.get('1.2.3')?.resource));
+    expect(text?.json?.toString('utf8')).toContain('Ünïcode');
+    expect(store.getVersion('1.2.3')).toEqual({ versionId: 2, deleted: false });
+  });
+
+  it('gives a tombstone without text and nothing for an unknown id', () => {
+    store.put(imagingStudy({ uid: '1.2.3' }));
+    store.markDeleted('1.2.3');
+    expect(store.getJson('1.2.3')).toEqual({ id: '1.2.3', versionId: 2, lastUpdated: '2024-06-01T12:00:02.000Z', deleted: true });
+    expect(store.getVersion('1.2.3')).toEqual({ versionId: 2, deleted: true });
+    expect(store.getJson('9.9.9')).toBeUndefined();
+    expect(store.getVersion('9.9.9')).toBeUndefined();
+  });
+});
+
 describe('search', () => {
   beforeEach(() => {
     store.put(imagingStudy({ uid: '1.1', accession: 'ACC1', started: '2024-01-10T08:00:00+01:00', modalities: ['CT'] }));
