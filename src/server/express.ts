@@ -11,6 +11,7 @@ import type { FhirVersion } from '../convert/options.js';
 import type { PushOutboxStatus } from '../push/outbox.js';
 import { requireBearer } from './auth.js';
 import { checkFormat, FHIR_JSON } from './format.js';
+import { createRequestLog } from './request-log.js';
 import { getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
 import { first, type FhirRequest, type FhirResponse } from './request.js';
 import { healthz, pushStatus, readyz } from './routes/health.js';
@@ -95,12 +96,9 @@ function route(handler: (req: FhirRequest) => Promise<FhirResponse>, options: Ro
 }
 
 function requestLogger(logger: Logger): RequestHandler {
+  const log = createRequestLog(logger);
   return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-    });
+    log(req.method, req.path, res);
     next();
   };
 }

@@ -1,7 +1,8 @@
-/** ImagingStudy resources and an in-memory SyncService for handler tests (a fake of our own interface). */
+/** ImagingStudy resources, an in-memory SyncService (a fake of our own interface) and captured log lines for handler tests. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { ImagingStudy } from 'fhir/r4';
 import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
 import type { StoredStudy, SyncReason, SyncResult, SyncService, SyncFailure } from '../../src/bridge/types.js';
@@ -32,6 +33,18 @@ export function makeStudy({ uid, accession, modality = ['CT'], started }: StudyF
 
 export function tempStore(): BridgeStore {
   return openStudyStore(mkdtempSync(join(tmpdir(), 'dicom2fhir-server-test-')));
+}
+
+/** A logger destination that keeps every line written to it, parsed. */
+export function logLines(): { lines: Array<Record<string, unknown>>; destination: Writable } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, destination };
 }
 
 export function request(partial: Partial<FhirRequest> = {}): FhirRequest {

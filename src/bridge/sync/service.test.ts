@@ -310,6 +310,30 @@ describe('retries and failures', () => {
     expect(store.listPending()).toEqual([]);
   });
 
+  it('keeps a study asked for again while it ran in the stored queue when the service stops, and the next service runs it', async () => {
+    const gate = deferred();
+    const first = service({
+      fetchStudy: async (uid) => {
+        await gate.promise;
+        return datasets(uid);
+      },
+    });
+    first.enqueue('1.1', 'webhook');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    first.enqueue('1.1', 'changes');
+    const stopped = first.stop();
+    gate.resolve();
+    await stopped;
+    expect(store.get('1.1')?.versionId).toBe(1);
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.1']);
+    const calls: string[] = [];
+    const second = service({ fetchStudy: async (uid) => (calls.push(uid), datasets(uid, ['CT', 'MR'])) });
+    await second.idle();
+    expect(calls).toEqual(['1.1']);
+    expect(store.get('1.1')?.versionId).toBe(2);
+    expect(store.listPending()).toEqual([]);
+  });
+
   it('syncs after a crash a study that was queued but never ran', async () => {
     const crashed = service({ concurrency: 1, fetchStudy: () => new Promise<never>(() => undefined) });
     crashed.enqueue('1.1', 'changes');

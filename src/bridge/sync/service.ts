@@ -325,10 +325,10 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       stopped = true;
       for (const timer of retryTimers.values()) clearTimeout(timer);
       retryTimers.clear();
-      // Queued and running studies stay in the stored queue; the next start runs them.
+      // Queued and running studies stay in the stored queue; the next start runs them. Reruns asked
+      // for are kept until their run ends, so that it leaves the study in the stored queue.
       queue.length = 0;
       queued.clear();
-      rerun.clear();
       while (running.size > 0) {
         await new Promise<void>((resolve) => idleWaiters.push(resolve));
       }
