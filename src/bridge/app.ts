@@ -6,13 +6,13 @@
  * store closed.
  */
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.js';
 import type { ConvertOptions } from '../convert/options.js';
 import { createDicomWebClient, fetchStudyMetadata, searchStudies } from '../dicomweb/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
-import { createHttpApp } from '../server/index.js';
+import { createHttpListener } from '../server/index.js';
 import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
 import { createReconciler, type Reconciler } from './reconcile/index.js';
 import { openStudyStore, type BridgeStore } from './store/index.js';
@@ -129,7 +129,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
         })
       : undefined;
 
-  const app = createHttpApp({
+  const listener = createHttpListener({
     store,
     sync,
     orthancStudies: { remember: (id, uid) => store.mapOrthancStudyId(id, uid), lookup: (id) => store.studyUidForOrthancId(id) },
@@ -150,7 +150,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     ...(push === undefined ? {} : { push }),
     logger: logger.child({ component: 'http' }),
   });
-  const server: Server = app.listen(config.port, config.host);
+  const server: Server = createServer(listener).listen(config.port, config.host);
   await once(server, 'listening').catch(async (error: unknown) => {
     // Nothing was started yet but the store: close it so the database is left clean (port in use, bad host).
     await sync.stop();

@@ -10,6 +10,7 @@ import type { StudyStore, SyncService } from '../bridge/types.js';
 import type { FhirVersion } from '../convert/options.js';
 import type { PushOutboxStatus } from '../push/outbox.js';
 import { requireBearer } from './auth.js';
+import { errorText } from './error-text.js';
 import { checkFormat, FHIR_JSON } from './format.js';
 import { createRequestLog } from './request-log.js';
 import { getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
@@ -110,7 +111,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) {
       const cause = err instanceof OperationOutcomeError ? err.cause : err;
       // 503 is an outage of the image source, expected and transient; anything else is a defect.
-      logger[status === 503 ? 'warn' : 'error']({ path: req.path, status, error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) }, 'request failed');
+      logger[status === 503 ? 'warn' : 'error']({ path: req.path, status, error: errorText(cause) }, 'request failed');
     }
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
     send(res, [outcome, undefined, headers], FHIR_JSON);

@@ -9,10 +9,14 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
 
-export function checkFormat(format: string | undefined): void {
-  if (format === undefined) return;
+/** Whether a `_format` value names JSON (parameters such as `; charset=utf-8` allowed). */
+export function isJsonFormat(format: string): boolean {
   const mediaType = format.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!JSON_FORMATS.has(mediaType)) {
+  return JSON_FORMATS.has(mediaType);
+}
+
+export function checkFormat(format: string | undefined): void {
+  if (format !== undefined && !isJsonFormat(format)) {
     throw new OperationOutcomeError(badRequest('Only JSON is supported (_format=json or application/fhir+json)', '_format'));
   }
 }

@@ -1,6 +1,9 @@
 /** The bridge's FHIR read API and Orthanc webhooks: framework-free handlers and their Express adapter. */
 export { createHttpApp, toFhirRequest } from './express.js';
 export type { HttpAppDeps } from './express.js';
+export { createHttpListener } from './listener.js';
+export type { HttpListenerOptions } from './listener.js';
+export { DEFAULT_STUDY_TEXT_CACHE_BYTES } from './direct-read/study-text-cache.js';
 export * from './outcomes.js';
 export type { FhirRequest, FhirResponse, FhirResource, JsonBody } from './request.js';
 export { parseStudySearch, formatStudySearch, DEFAULT_COUNT, MAX_COUNT } from './search/parse.js';

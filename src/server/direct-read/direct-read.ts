@@ -1,0 +1,99 @@
+/**
+ * The direct path of `GET /ImagingStudy/{id}` (FHIR R4 §3.1.0.2 read), a `node:http` step run
+ * before Express: it sends a stored study's JSON as the store holds it — no parse, no
+ * re-serialization, no routing — with the same status, headers and bytes as the routed handler
+ * (`routes/read.ts` through `express.ts`, whose body is `JSON.stringify` of the parsed text, that
+ * is the text itself).
+ *
+ * It answers only a request it can answer alike: see `target.ts`, an accepted token, no
+ * `If-Modified-Since` without `If-None-Match` (Express' own freshness check answers that one),
+ * and a live stored study. It returns false for everything else, leaving the answer to Express:
+ * 400, 401, 404 after an on-demand conversion, 410, and 500 when the store fails (logged here too).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { StudyStore } from '../../bridge/types.js';
+import { bearerToken, tokensEqual } from '../auth.js';
+import { errorText } from '../error-text.js';
+import { FHIR_JSON } from '../format.js';
+import type { RequestLog } from '../request-log.js';
+import { matchesIfNoneMatch } from '../routes/read.js';
+import type { StudyText, StudyTextCache } from './study-text-cache.js';
+import { directReadId } from './target.js';
+
+export interface DirectReadDeps {
+  store: Pick<StudyStore, 'getJson' | 'getVersion'>;
+  /** When set, a request without exactly `Authorization: Bearer <apiToken>` is left to Express (401). */
+  apiToken?: string;
+  /** Studies already read, checked against the current version on every request. */
+  cache?: StudyTextCache;
+  logger: Logger;
+  requestLog: RequestLog;
+}
+
+/** Answers the request and returns true, or returns false without touching the response. */
+export type DirectRead = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+function authorized(authorization: string | undefined, apiToken: string | undefined): boolean {
+  if (apiToken === undefined) return true;
+  const given = bearerToken(authorization);
+  return given !== undefined && tokensEqual(given, apiToken);
+}
+
+function readStored(store: DirectReadDeps['store'], id: string): StudyText | undefined {
+  const stored = store.getJson(id);
+  if (stored === undefined || stored.deleted || stored.json === undefined) return undefined;
+  return {
+    versionId: stored.versionId,
+    etag: `W/"${stored.versionId}"`,
+    lastModified: new Date(stored.lastUpdated).toUTCString(),
+    body: stored.json,
+  };
+}
+
+function readCached(store: DirectReadDeps['store'], cache: StudyTextCache, id: string): StudyText | undefined {
+  const current = store.getVersion(id);
+  if (current === undefined || current.deleted) {
+    cache.delete(id);
+    return undefined;
+  }
+  const cached = cache.get(id, current.versionId);
+  if (cached !== undefined) return cached;
+  const text = readStored(store, id);
+  if (text !== undefined) cache.set(id, text);
+  return text;
+}
+
+export function createDirectRead(deps: DirectReadDeps): DirectRead {
+  const { store, cache, logger, requestLog } = deps;
+
+  function studyText(id: string, path: string): StudyText | undefined {
+    try {
+      return cache === undefined ? readStored(store, id) : readCached(store, cache, id);
+    } catch (error) {
+      // Express reads the store again and answers the failure as a 500 OperationOutcome.
+      logger.error({ path, error: errorText(error) }, 'direct read failed; left to the router');
+      return undefined;
+    }
+  }
+
+  return (req, res) => {
+    const id = directReadId(req.method, req.url);
+    if (id === undefined || !authorized(req.headers.authorization, deps.apiToken)) return false;
+    const ifNoneMatch = req.headers['if-none-match'];
+    if (ifNoneMatch === undefined && req.headers['if-modified-since'] !== undefined) return false;
+    const path = `/ImagingStudy/${id}`;
+    const text = studyText(id, path);
+    if (text === undefined) return false;
+    requestLog(req.method as string, path, res);
+    if (matchesIfNoneMatch(ifNoneMatch, text.versionId)) {
+      res.writeHead(304, { ETag: text.etag, 'Last-Modified': text.lastModified });
+      res.end();
+      return true;
+    }
+    res.writeHead(200, { ETag: text.etag, 'Last-Modified': text.lastModified, 'Content-Type': FHIR_JSON, 'Content-Length': text.body.length });
+    if (req.method === 'HEAD') res.end();
+    else res.end(text.body);
+    return true;
+  };
+}
