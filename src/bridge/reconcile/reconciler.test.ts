@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { datasets, fakeConvert, memoryLogger } from '../../../test/bridge/core/fakes.js';
 import { openStudyStore, type BridgeStore } from '../store/index.js';
 import { createSyncService, type BridgeSyncService } from '../sync/service.js';
@@ -54,6 +54,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Waits until the clock has left the millisecond of the last stored version. The reconciler keeps
+ * a study stored in the millisecond its listing began (it may have been stored during the
+ * listing), so a test that expects a deletion must not start the listing in that millisecond.
+ */
+async function clockPastStoredVersions(): Promise<void> {
+  const latest = Math.max(...store.listStudySummaries().map((study) => Date.parse(study.lastUpdated)));
+  while (Date.now() <= latest) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 function reconciler(window?: number, today: () => Date = () => new Date(), search: SearchStudies = searchStudies): Reconciler {
   const created = createReconciler({ searchStudies: search, store, sync, cron: '0 3 * * *', logger: memoryLogger(), today, ...(window !== undefined ? { window } : {}) });
   reconcilers.push(created);
@@ -82,6 +92,7 @@ describe('reconciliation', () => {
     await sync.syncStudy('1.1', 'manual');
     await sync.syncStudy('1.2', 'manual');
     source.delete('1.2');
+    await clockPastStoredVersions();
     const summary = await reconciler().runOnce();
     expect(summary).toMatchObject({ listed: 1, deleted: 1, complete: true });
     expect(store.get('1.2')?.deleted).toBe(true);
@@ -104,6 +115,7 @@ describe('reconciliation', () => {
     for (const uid of ['1.1', '1.2', '1.3']) await sync.syncStudy(uid, 'manual');
     source.delete('1.1');
     source.delete('1.3');
+    await clockPastStoredVersions();
     const summary = await reconciler(30, () => new Date(2024, 2, 15, 12)).runOnce();
     expect(queries.at(-1)).toEqual({ studyDate: '20240215-' });
     expect(summary).toMatchObject({ listed: 1, deleted: 1, studyDate: '20240215-' });
@@ -122,6 +134,23 @@ describe('reconciliation', () => {
     const summary = await reconciler(undefined, undefined, listedBeforeArrival).runOnce();
     expect(summary).toMatchObject({ listed: 1, deleted: 0 });
     expect(store.get('1.2')?.deleted).toBe(false);
+  });
+
+  it('keeps a study stored in the millisecond its listing began, and deletes it at the next run', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2024-06-01T12:00:00.000Z'));
+      source.set('1.2', '20240105');
+      await sync.syncStudy('1.2', 'manual');
+      source.delete('1.2');
+      expect(await reconciler().runOnce()).toMatchObject({ listed: 0, deleted: 0 });
+      expect(store.get('1.2')?.deleted).toBe(false);
+      vi.setSystemTime(new Date('2024-06-01T12:00:00.001Z'));
+      expect(await reconciler().runOnce()).toMatchObject({ listed: 0, deleted: 1 });
+      expect(store.get('1.2')?.deleted).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses an invalid cron expression', () => {

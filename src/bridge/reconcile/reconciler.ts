@@ -89,6 +89,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     sync.enqueueMany(toSync, 'reconcile');
     summary.enqueued = toSync.length;
     for (const study of live) {
+      // A version stored in the listing's own millisecond may have been stored during the listing:
+      // kept, like any later one; the next run deletes it if the source still does not list it.
       if (atSource.has(study.studyInstanceUid) || study.lastUpdated >= listingStartedAt) continue;
       if (window !== undefined && !startedInWindow(study.started, window)) continue;
       if (sync.deleteStudy(study.studyInstanceUid)) summary.deleted += 1;
