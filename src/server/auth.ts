@@ -20,8 +20,13 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match?.[1];
 }
 
+/** Whether the header carries exactly `Bearer <expected>`. */
+export function hasBearer(authorization: string | undefined, expected: string): boolean {
+  const given = bearerToken(authorization);
+  return given !== undefined && tokensEqual(given, expected);
+}
+
 /** Throws a 401 OperationOutcome unless the header carries exactly `expected`. */
 export function requireBearer(authorization: string | undefined, expected: string): void {
-  const given = bearerToken(authorization);
-  if (given === undefined || !tokensEqual(given, expected)) throw new OperationOutcomeError(unauthorized);
+  if (!hasBearer(authorization, expected)) throw new OperationOutcomeError(unauthorized);
 }

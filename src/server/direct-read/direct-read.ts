@@ -13,11 +13,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { StudyStore } from '../../bridge/types.js';
-import { bearerToken, tokensEqual } from '../auth.js';
+import { hasBearer } from '../auth.js';
 import { errorText } from '../error-text.js';
 import { FHIR_JSON } from '../format.js';
 import type { RequestLog } from '../request-log.js';
-import { matchesIfNoneMatch } from '../routes/read.js';
+import { matchesIfNoneMatch, versionHeaders } from '../routes/read.js';
 import type { StudyText, StudyTextCache } from './study-text-cache.js';
 import { directReadId } from './target.js';
 
@@ -34,21 +34,10 @@ export interface DirectReadDeps {
 /** Answers the request and returns true, or returns false without touching the response. */
 export type DirectRead = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-function authorized(authorization: string | undefined, apiToken: string | undefined): boolean {
-  if (apiToken === undefined) return true;
-  const given = bearerToken(authorization);
-  return given !== undefined && tokensEqual(given, apiToken);
-}
-
 function readStored(store: DirectReadDeps['store'], id: string): StudyText | undefined {
   const stored = store.getJson(id);
   if (stored === undefined || stored.deleted || stored.json === undefined) return undefined;
-  return {
-    versionId: stored.versionId,
-    etag: `W/"${stored.versionId}"`,
-    lastModified: new Date(stored.lastUpdated).toUTCString(),
-    body: stored.json,
-  };
+  return { versionId: stored.versionId, headers: versionHeaders(stored), body: stored.json };
 }
 
 function readCached(store: DirectReadDeps['store'], cache: StudyTextCache, id: string): StudyText | undefined {
@@ -79,7 +68,8 @@ export function createDirectRead(deps: DirectReadDeps): DirectRead {
 
   return (req, res) => {
     const id = directReadId(req.method, req.url);
-    if (id === undefined || !authorized(req.headers.authorization, deps.apiToken)) return false;
+    if (id === undefined) return false;
+    if (deps.apiToken !== undefined && !hasBearer(req.headers.authorization, deps.apiToken)) return false;
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch === undefined && req.headers['if-modified-since'] !== undefined) return false;
     const path = `/ImagingStudy/${id}`;
@@ -87,11 +77,11 @@ export function createDirectRead(deps: DirectReadDeps): DirectRead {
     if (text === undefined) return false;
     requestLog(req.method as string, path, res);
     if (matchesIfNoneMatch(ifNoneMatch, text.versionId)) {
-      res.writeHead(304, { ETag: text.etag, 'Last-Modified': text.lastModified });
+      res.writeHead(304, text.headers);
       res.end();
       return true;
     }
-    res.writeHead(200, { ETag: text.etag, 'Last-Modified': text.lastModified, 'Content-Type': FHIR_JSON, 'Content-Length': text.body.length });
+    res.writeHead(200, { ...text.headers, 'Content-Type': FHIR_JSON, 'Content-Length': text.body.length });
     if (req.method === 'HEAD') res.end();
     else res.end(text.body);
     return true;

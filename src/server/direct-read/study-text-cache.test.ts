@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StudyTextCache, type StudyText } from './study-text-cache.js';
 
 function text(versionId: number, bytes: number): StudyText {
-  return { versionId, etag: `W/"${versionId}"`, lastModified: 'Sat, 01 Jun 2024 12:00:00 GMT', body: Buffer.alloc(bytes, 0x20) };
+  return { versionId, headers: { ETag: `W/"${versionId}"`, 'Last-Modified': 'Sat, 01 Jun 2024 12:00:00 GMT' }, body: Buffer.alloc(bytes, 0x20) };
 }
 
 describe('StudyTextCache', () => {

@@ -8,13 +8,13 @@
 /** Default budget: about 140 studies of 1,200 instances, or thousands of small ones. */
 export const DEFAULT_STUDY_TEXT_CACHE_BYTES = 32 * 1024 * 1024;
 
+import type { VersionHeaders } from '../routes/read.js';
+
 /** One stored version, ready to send. */
 export interface StudyText {
   versionId: number;
-  /** `ETag` header value. */
-  etag: string;
-  /** `Last-Modified` header value (IMF-fixdate). */
-  lastModified: string;
+  /** `ETag` and `Last-Modified` of the version. */
+  headers: VersionHeaders;
   body: Buffer;
 }
 
@@ -31,11 +31,12 @@ export class StudyTextCache {
   get(id: string, versionId: number): StudyText | undefined {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
-    this.entries.delete(id);
     if (entry.versionId !== versionId) {
-      this.bytes -= entry.body.length;
+      this.delete(id);
       return undefined;
     }
+    // Moved to the end: most recently used.
+    this.entries.delete(id);
     this.entries.set(id, entry);
     return entry;
   }

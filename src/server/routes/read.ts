@@ -18,8 +18,15 @@ export interface ReadDeps {
   sync: Pick<SyncService, 'syncStudy'>;
 }
 
-export function etagOf(study: StoredStudy): string {
+export function etagOf(study: Pick<StoredStudy, 'versionId'>): string {
   return `W/"${study.versionId}"`;
+}
+
+/** The validators of a stored version, sent alike by the routed read and the direct read. */
+export type VersionHeaders = { ETag: string; 'Last-Modified': string };
+
+export function versionHeaders(study: Pick<StoredStudy, 'versionId' | 'lastUpdated'>): VersionHeaders {
+  return { ETag: etagOf(study), 'Last-Modified': new Date(study.lastUpdated).toUTCString() };
 }
 
 /** RFC 9110 §13.1.2: `*` or a list of entity tags, compared weakly. */
@@ -30,7 +37,7 @@ export function matchesIfNoneMatch(header: string | undefined, versionId: number
 }
 
 function answer(study: StoredStudy, ifNoneMatch: string | undefined): FhirResponse {
-  const headers = { ETag: etagOf(study), 'Last-Modified': new Date(study.lastUpdated).toUTCString() };
+  const headers = versionHeaders(study);
   if (matchesIfNoneMatch(ifNoneMatch, study.versionId)) return [notModified, undefined, headers];
   return [allOk, study.resource as FhirResource, headers];
 }
