@@ -65,6 +65,16 @@ function follower(lookupConcurrency?: number) {
   });
 }
 
+/** One page of the log with stable studies A, B and C, from an Orthanc that has no bulk-content. */
+function threeStableStudiesWithoutBulkContent(): nock.Scope {
+  return nock(ORTHANC)
+    .get('/changes')
+    .query({ since: '0', limit: '3' })
+    .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'StableStudy', ID_C)], Done: true, Last: 3 })
+    .post('/tools/bulk-content')
+    .reply(404, { Message: 'Unknown resource' });
+}
+
 describe('change feed faults', () => {
   it('keeps the cursor before the first study a failed bulk lookup left unplaced, acting on what comes before it, and resumes there', async () => {
     store.mapOrthancStudyId(ID_A, '1.2.1');
@@ -120,12 +130,7 @@ describe('change feed faults', () => {
 
   it('looks studies up one by one when Orthanc has no bulk-content, stopping the cursor at a failed lookup', async () => {
     const feed = follower();
-    nock(ORTHANC)
-      .get('/changes')
-      .query({ since: '0', limit: '3' })
-      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'StableStudy', ID_C)], Done: true, Last: 3 })
-      .post('/tools/bulk-content')
-      .reply(404, { Message: 'Unknown resource' })
+    threeStableStudiesWithoutBulkContent()
       .get(`/studies/${ID_A}`)
       .reply(200, study(ID_A, '1.2.1'))
       .get(`/studies/${ID_B}`)
@@ -172,6 +177,19 @@ describe('change feed faults', () => {
     expect(most).toBe(2);
     expect(summary).toMatchObject({ changes: 5, stableStudies: 4, lookedUp: 5, skipped: 1, cursor: 5 });
     expect(calls).toEqual(['enqueue 1.2.1 1.2.2 1.2.4 1.2.5 changes']);
+  });
+
+  it('starts no further study lookup once one has failed', async () => {
+    const scope = threeStableStudiesWithoutBulkContent()
+      .get(`/studies/${ID_A}`)
+      .reply(500, { Message: 'database locked' })
+      .get(`/studies/${ID_B}`)
+      .reply(200, study(ID_B, '1.2.2'))
+      .get(`/studies/${ID_C}`)
+      .reply(200, study(ID_C, '1.2.3'));
+    await expect(follower(1).pollOnce()).rejects.toThrow(/500/);
+    expect(scope.pendingMocks()).toEqual([`GET ${ORTHANC}/studies/${ID_B}`, `GET ${ORTHANC}/studies/${ID_C}`]);
+    expect([store.getCursor('orthanc-changes') ?? 0, calls]).toEqual([0, []]);
   });
 
   it('refuses a lookup concurrency that is not a positive integer', () => {

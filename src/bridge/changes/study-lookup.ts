@@ -9,6 +9,7 @@
  * an unknown route answers 404.
  */
 import type { AxiosInstance } from 'axios';
+import { mapWithConcurrency } from '../../folder/pool.js';
 import type { BridgeLogger } from '../sync/logger.js';
 import { BulkStudiesSchema, OrthancStudySchema } from './orthanc-changes.js';
 
@@ -73,20 +74,14 @@ export function createStudyLookup(options: StudyLookupOptions): StudyLookup {
 
   /** In the order given; after a failure no new request starts (the follower stops at the first failed id anyway). */
   async function oneByOne(ids: readonly string[]): Promise<Map<string, StudyAnswer>> {
-    const answers = new Map<string, StudyAnswer>();
     let firstFailure: StudyAnswer | undefined;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (firstFailure === undefined && next < ids.length) {
-        const id = ids[next++] as string;
-        const answer = await studyAnswer(id).catch((error: unknown): StudyAnswer => ({ kind: 'failed', error }));
-        if (answer.kind === 'failed') firstFailure ??= answer;
-        answers.set(id, answer);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
-    if (firstFailure !== undefined) for (const id of ids) if (!answers.has(id)) answers.set(id, firstFailure);
-    return answers;
+    const answers = await mapWithConcurrency(ids, concurrency, async (id): Promise<StudyAnswer> => {
+      if (firstFailure !== undefined) return firstFailure;
+      const answer = await studyAnswer(id).catch((error: unknown): StudyAnswer => ({ kind: 'failed', error }));
+      if (answer.kind === 'failed') firstFailure ??= answer;
+      return answer;
+    });
+    return new Map(ids.map((id, index) => [id, answers[index] as StudyAnswer]));
   }
 
   return {
