@@ -1,14 +1,29 @@
 /**
- * The store's SQLite schema. Current versions, every past version (for a later `_history`),
- * search index rows extracted at write time, the change-feed cursors, recorded sync failures and
- * the syncs queued but not yet done, and the Orthanc study id → Study Instance UID map (needed because a deleted study can no longer be
- * looked up in Orthanc).
+ * The store's SQLite schema, as numbered forward migrations (SPEC §4, Store). A database records
+ * the last migration applied in `user_version`; at open, every later migration runs, each in its
+ * own transaction, in order. A store is never replaced or rebuilt: a migration only adds to what
+ * is there (or rewrites rows in place), and a database written by a newer program is refused.
+ *
+ * To change the schema, add a migration at the end of `MIGRATIONS` with the next number, and a
+ * test that opens a store of every earlier version (`migrate(db, olderVersion)` builds one).
  */
 import type { Database } from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+export interface Migration {
+  /** 1, 2, 3…: the `user_version` the database has once this migration ran. */
+  readonly version: number;
+  /** What it changes, in a few words (shown when a migration fails). */
+  readonly description: string;
+  up(db: Database): void;
+}
 
-const DDL = `
+/**
+ * Version 1: current versions, every past version (for `_history`), search index rows extracted
+ * at write time, the change-feed cursors, recorded sync failures and the syncs queued but not yet
+ * done, and the Orthanc study id → Study Instance UID map (needed because a deleted study can no
+ * longer be looked up in Orthanc).
+ */
+const INITIAL_SCHEMA = `
 CREATE TABLE IF NOT EXISTS studies (
   id TEXT PRIMARY KEY,
   study_uid TEXT NOT NULL UNIQUE,
@@ -72,14 +87,28 @@ CREATE TABLE IF NOT EXISTS orthanc_studies (
 );
 `;
 
-/** Creates the tables of a new database; refuses a database written by a newer schema. */
-export function migrate(db: Database): void {
+/** Every migration, oldest first; numbers are consecutive from 1. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings the database to `target` (default: the latest version) by running every migration after
+ * its `user_version`; refuses a database written by a newer schema. Tests pass an older `target`
+ * to build a store as an earlier release left it.
+ */
+export function migrate(db: Database, target: number = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(`store schema version ${current} is newer than this program supports (${SCHEMA_VERSION})`);
   }
-  db.transaction(() => {
-    db.exec(DDL);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current || migration.version > target) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
 }
