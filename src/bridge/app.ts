@@ -12,7 +12,7 @@ import type { Config } from '../config/index.js';
 import type { ConvertOptions } from '../convert/options.js';
 import { createDicomWebClient, fetchStudyMetadata, searchStudies } from '../dicomweb/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
-import { createHttpListener } from '../server/index.js';
+import { createHttpListener, type ReadinessCheck } from '../server/index.js';
 import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
 import { createReconciler, type Reconciler } from './reconcile/index.js';
 import { openStudyStore, type BridgeStore } from './store/index.js';
@@ -129,6 +129,10 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
         })
       : undefined;
 
+  // `/readyz` conditions beyond the image source, the store's ping, failed syncs and the outbox:
+  // one entry per condition (see src/server/routes/health.ts and the README's /readyz table).
+  const readiness: ReadinessCheck[] = [];
+
   const listener = createHttpListener({
     store,
     sync,
@@ -144,6 +148,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       );
     },
     checkSource: orthancCheck(config),
+    readiness,
     fhirVersion: config.fhirVersion,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     ...(config.webhookSecret === undefined ? {} : { webhookSecret: config.webhookSecret }),

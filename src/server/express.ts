@@ -15,7 +15,7 @@ import { checkFormat, FHIR_JSON } from './format.js';
 import { createRequestLog } from './request-log.js';
 import { getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
 import { first, type FhirRequest, type FhirResponse } from './request.js';
-import { healthz, pushStatus, readyz } from './routes/health.js';
+import { healthz, pushStatus, readyz, type ReadinessCheck } from './routes/health.js';
 import { capabilities } from './routes/metadata.js';
 import { readImagingStudy } from './routes/read.js';
 import { searchImagingStudy } from './routes/search.js';
@@ -36,6 +36,8 @@ export interface HttpAppDeps {
   logger: Logger;
   /** The outbox of the external FHIR server, when the bridge publishes to one (`/readyz`, `/push/status`). */
   push?: { status(): PushOutboxStatus };
+  /** Conditions of `/readyz` beyond the image source, the store's ping, failed syncs and the outbox (see routes/health.ts). */
+  readiness?: readonly ReadinessCheck[];
   /** Largest accepted request body; webhooks carry two ids. Default `16kb`. */
   bodyLimit?: string;
 }
