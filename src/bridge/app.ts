@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.js';
 import type { ConvertOptions } from '../convert/options.js';
-import { createDicomWebClient, fetchStudyMetadata, searchStudies } from '../dicomweb/index.js';
+import { createDicomWebClient, fetchStudyDatasets, searchStudies } from '../dicomweb/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { createHttpListener, type ReadinessCheck } from '../server/index.js';
 import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
@@ -102,7 +102,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   const sync = createSyncService({
     ...(push === undefined ? {} : { onStored: push.hooks.onStored, onDeleted: push.hooks.onDeleted }),
     store,
-    fetchStudy: (uid) => fetchStudyMetadata(dicomWeb, uid),
+    fetchStudy: (uid) => fetchStudyDatasets(dicomWeb, uid),
     convertOptions,
     logger: logger.child({ component: 'sync' }),
     concurrency: config.syncConcurrency,

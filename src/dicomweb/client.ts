@@ -3,7 +3,9 @@
  * request needs (authentication header, timeout). The object is immutable after creation;
  * credentials are fixed headers, never changed between calls.
  */
+import type { Agent } from 'node:http';
 import dicomweb from 'dicomweb-client';
+import { createKeepAliveAgent } from './agent.js';
 import { DicomWebError } from './errors.js';
 import { xmlHttpRequestConstructor, type XMLHttpRequestLike } from './xhr.js';
 
@@ -28,6 +30,10 @@ export interface DicomWebClient {
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly api: DICOMwebApiClient;
+  /** The authentication header of every request (empty without credentials); never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Keep-alive connections of the streamed metadata requests (`stream-get.ts`). */
+  readonly agent: Agent;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -77,13 +83,15 @@ export function createDicomWebClient(options: DicomWebClientOptions): DicomWebCl
   // dicomweb-client stores username/password but never sends them, hence the explicit header.
   // verbose: false because it would print whole XHR objects to the console on every error;
   // failures are reported once, as DicomWebError, by the caller.
+  const headers = Object.freeze(authorizationHeader(options));
   const api = new dicomweb.api.DICOMwebClient({
     url: baseUrl,
-    headers: authorizationHeader(options),
+    headers: { ...headers },
     verbose: false,
     singlepart: false,
   });
-  return Object.freeze({ baseUrl, timeoutMs, api });
+  const agent = createKeepAliveAgent(new URL(baseUrl).protocol);
+  return Object.freeze({ baseUrl, timeoutMs, api, headers, agent });
 }
 
 /** What dicomweb-client attaches to a rejected request (`error.status`, `error.response`). */

@@ -7,8 +7,12 @@ export type DicomWebFailure =
   | 'timeout'
   /** Connection refused, reset, DNS failure… (no HTTP status). */
   | 'network'
-  /** A 2xx answer whose body is not the DICOM JSON model (PS3.18 §F.2). */
-  | 'invalid-response';
+  /** A 2xx answer whose body is not JSON, or JSON but not the DICOM JSON model (PS3.18 §F.2). */
+  | 'invalid-response'
+  /** The answer stopped before it was complete (connection closed mid-body, JSON not closed). */
+  | 'truncated'
+  /** One dataset of the answer is larger than the reader holds at once. */
+  | 'too-large';
 
 /**
  * Carries the failure kind and status so callers (CLI exit codes, sync retries) can decide

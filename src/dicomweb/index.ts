@@ -7,3 +7,7 @@ export { fetchStudyMetadata } from './metadata.js';
 export { searchStudies, searchStudyPage, DEFAULT_SEARCH_LIMIT } from './search.js';
 export type { StudySearchQuery, StudySearchPage } from './search.js';
 export { assertValidUid, isValidUid, InvalidUidError, MAX_UID_LENGTH } from './uid.js';
+export { fetchStudyDatasets, DEFAULT_SERIES_CONCURRENCY } from './study-datasets.js';
+export type { StudyDatasetsOptions } from './study-datasets.js';
+export { DatasetStreamReader, DatasetStreamError, DEFAULT_MAX_DATASET_BYTES } from './dataset-stream.js';
+export type { DatasetStreamProblem } from './dataset-stream.js';

@@ -109,7 +109,7 @@ describe('dicom2fhir fetch', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `dicom2fhir fetch: WADO-RS study metadata failed: cannot reach ${url}/studies/${CT_STUDY_UID}/metadata (connection refused, reset or name not resolved). Check that the server is running and that --url is right.\n`,
+      `dicom2fhir fetch: QIDO-RS series search failed: cannot reach ${url}/studies/${CT_STUDY_UID}/series?offset=0&limit=1000&includefield=0020000E (connection refused, reset or name not resolved). Check that the server is running and that --url is right.\n`,
     );
   });
 

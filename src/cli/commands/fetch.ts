@@ -18,10 +18,12 @@ export const FETCH_OPTIONS = {
 export const FETCH_HELP: string = [
   'Usage: dicom2fhir fetch <StudyInstanceUID> --url <DICOMweb base URL> [options]',
   '',
-  "Reads the study's metadata from a DICOMweb server with one WADO-RS request",
-  '(GET <url>/studies/<uid>/metadata) and converts it to FHIR with the same converter as',
-  "`convert`. The ImagingStudy's endpoint is the DICOMweb base URL. The JSON goes to standard",
-  'output; a one-line summary and any warnings go to standard error.',
+  "Reads the study's WADO-RS metadata from a DICOMweb server as a stream (GET",
+  '<url>/studies/<uid>/series/<series>/metadata, two series at once, after listing the series',
+  'over QIDO-RS; GET <url>/studies/<uid>/metadata for a single series), keeping of each instance',
+  'only what the converter reads, so a study of any size fits in memory. Then converts it with',
+  "the same converter as `convert`. The ImagingStudy's endpoint is the DICOMweb base URL. The",
+  'JSON goes to standard output; a one-line summary and any warnings go to standard error.',
   '',
   'Options:',
   '  --url <url>              DICOMweb service root, e.g. http://localhost:8042/dicom-web (required)',
@@ -123,10 +125,10 @@ export async function run(
       throw error;
     }
 
-    // The converter loads while the server assembles the metadata (Orthanc answers only once the
-    // whole study is read), so its start-up cost is hidden behind the request.
+    // The converter loads while the server assembles the metadata, so its start-up cost is
+    // hidden behind the requests.
     const [fetched, { convertStudy }] = await Promise.all([
-      dicomweb.fetchStudyMetadata(client, uid).then(
+      dicomweb.fetchStudyDatasets(client, uid).then(
         (datasets) => ({ datasets, error: undefined }),
         (error: unknown) => {
           if (error instanceof dicomweb.DicomWebError) return { datasets: undefined, error };
@@ -179,7 +181,11 @@ function reportServerError(
         ? 'The server may be overloaded; retry, or raise --timeout.'
         : error.failure === 'invalid-response'
           ? 'Check that --url is the DICOMweb root (for Orthanc: http://host:8042/dicom-web).'
-          : "See the server's log for the cause.";
+          : error.failure === 'truncated'
+            ? 'The server or the network stopped the answer before its end; retry, and see the server\'s log.'
+            : error.failure === 'too-large'
+              ? "One instance's metadata is larger than the converter holds at once; see the server's log."
+              : "See the server's log for the cause.";
   stderr.write(`${prefix}${error.message}. ${advice}\n`);
   return 1;
 }
