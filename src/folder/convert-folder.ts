@@ -102,7 +102,7 @@ export async function convertFolder(dir: string, options: FolderConvertOptions =
   if (groups.length === 0) {
     throw new FolderError(
       'no-dicom',
-      `no DICOM instance with a Study Instance UID found in ${root} (${walk.files.length} files read, ${skippedSummary(skipped)})`,
+      `no DICOM instance with valid Study, Series and SOP Instance UIDs found in ${root} (${walk.files.length} files read, ${skippedSummary(skipped)})`,
     );
   }
   if (groups.length > 1 && !split) {

@@ -2,15 +2,25 @@
 import { SKIP_REASON_LABEL, type SkipReason } from '../dicom/part10/index.js';
 
 /**
- * The reader's reasons plus two of the folder's own: a DICOMDIR (PS3.10 §8.6) indexes a file-set
- * and is no instance of it, and a dataset without Study Instance UID cannot be placed in any study.
+ * The reader's reasons plus the folder's own: a DICOMDIR (PS3.10 §8.6) indexes a file-set and is
+ * no instance of it, and a dataset without a Study, Series or SOP Instance UID, or with one that
+ * is not UID syntax, cannot be placed in any study.
  */
-export type FolderSkipReason = SkipReason | 'dicomdir' | 'no-study-instance-uid';
+export type FolderSkipReason =
+  | SkipReason
+  | 'dicomdir'
+  | 'no-study-instance-uid'
+  | 'no-series-instance-uid'
+  | 'no-sop-instance-uid'
+  | 'invalid-uid';
 
 export const FOLDER_SKIP_REASON_LABEL: Record<FolderSkipReason, string> = {
   ...SKIP_REASON_LABEL,
   dicomdir: 'DICOMDIR',
   'no-study-instance-uid': 'no Study Instance UID',
+  'no-series-instance-uid': 'no Series Instance UID',
+  'no-sop-instance-uid': 'no SOP Instance UID',
+  'invalid-uid': 'invalid UID',
 };
 
 export interface SkippedFile {

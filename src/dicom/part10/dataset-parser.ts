@@ -13,6 +13,16 @@ import { dictionaryVr } from './vr-dictionary.js';
 
 /** Sequences nested deeper than this are taken as corrupt data rather than followed. */
 export const MAX_SEQUENCE_DEPTH = 64;
+/**
+ * Items a parse decodes, counted over every decoded sequence at any depth, when the caller reads
+ * selected tags: the sequences a converter maps hold a few codes or identifiers each, so more
+ * is a crafted file, not an instance, and would cost memory per item. Sequences outside the
+ * selection (per-frame functional groups of an enhanced multi-frame image, thousands of items)
+ * are stepped over, never decoded, so they count nothing.
+ */
+export const MAX_DECODED_ITEMS_SELECTED = 10_000;
+/** The same bound when every element is decoded: high enough for any real per-frame sequence. */
+export const MAX_DECODED_ITEMS_ALL = 1_000_000;
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -32,9 +42,16 @@ export const KNOWN_VRS = new Set([
   'UT', 'UV',
 ]);
 
-/** Raised when the element at `position` needs bytes beyond the end of the buffer. */
+/**
+ * Raised when the element at `position` needs bytes beyond the end of the buffer; `needed` is
+ * how long the buffer would have to be for that element at least, so a caller can tell a short
+ * read from a header larger than it will ever hold.
+ */
 export class OutOfBytes extends HeaderParseError {
-  constructor(readonly position: number) {
+  constructor(
+    readonly position: number,
+    readonly needed: number = position + 8,
+  ) {
     super('truncated', `data ends inside the element at byte ${position}`);
   }
 }
@@ -59,9 +76,10 @@ export interface TopLevel {
 
 /**
  * Top-level tags a caller will read. Every other top-level element is stepped over without
- * decoding its value, except that sequences are still walked, so a corrupt item structure is
- * reported the same whichever elements are kept, and Specific Character Set is always decoded,
- * since later text depends on it. Items of kept sequences are kept whole.
+ * decoding its value: by its length, or, for a sequence of undefined length, by following its
+ * item structure without decoding it (so it costs no memory however many items it has).
+ * Specific Character Set is always decoded, since later text depends on it. Items of kept
+ * sequences are kept whole.
  */
 export type ElementFilter = ReadonlySet<number>;
 
@@ -103,6 +121,14 @@ export function isVrBytes(c1: number | undefined, c2: number | undefined): boole
 
 function malformed(message: string): HeaderParseError {
   return new HeaderParseError('malformed', message);
+}
+
+function undefinedLengthNonSequence(header: Header): HeaderParseError {
+  return malformed(`element ${tagHex(header.tag)} of VR ${header.vr} has undefined length`);
+}
+
+function isFragmentVr(vr: string): boolean {
+  return vr === 'OB' || vr === 'OW' || vr === 'OF' || vr === 'OD' || vr === 'OL' || vr === 'OV';
 }
 
 /** VR letters → index in 26 × 26 tables, so reading a VR allocates nothing. */
@@ -151,7 +177,14 @@ export class DatasetParser {
   /** Implicit VR little endian over the same bytes, for undefined-length UN (PS3.5 §6.2.2). */
   private readonly implicitLe: Syntax;
 
-  constructor(input: Uint8Array) {
+  /** Items decoded so far, against `maxItems`. */
+  private decodedItems = 0;
+
+  /** `maxItems` bounds the items decoded over the whole parse (see {@link MAX_DECODED_ITEMS_SELECTED}). */
+  constructor(
+    input: Uint8Array,
+    private readonly maxItems: number = MAX_DECODED_ITEMS_ALL,
+  ) {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.limit = bytes.length;
     this.implicitLe = { src: { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), littleEndian: true }, explicitVr: false };
@@ -212,8 +245,7 @@ export class DatasetParser {
 
   /**
    * Reads one element's value into `target` (or skips it) and returns the position after it.
-   * With `filtered`, the value is checked as it would be when kept but not stored, and only
-   * sequences are parsed at all.
+   * An element not kept (`filtered`, private, group length) is stepped over undecoded.
    */
   private readElement(
     syntax: Syntax,
@@ -228,18 +260,14 @@ export class DatasetParser {
     const group = tag >>> 16;
     const keep = (group & 1) === 0 && (tag & 0xffff) !== 0 && !filtered;
     if (header.length === UNDEFINED_LENGTH) {
-      return this.readUndefinedLength(syntax, header, target, text, depth, keep);
+      return keep ? this.readUndefinedLength(syntax, header, target, text, depth) : this.skipUndefinedLength(syntax, header, depth);
     }
     const valueEnd = valueStart + header.length;
     if (valueEnd > containerEnd) {
       if (containerEnd <= this.limit) throw malformed(`element ${tagHex(tag)} runs past the end of its item`);
-      throw new OutOfBytes(valueStart - 8);
+      throw new OutOfBytes(valueStart - 8, valueEnd);
     }
-    if (valueEnd > this.limit) throw new OutOfBytes(valueStart - 8);
-    if (filtered && (group & 1) === 0 && (tag & 0xffff) !== 0) {
-      this.walkSequence(syntax, header, valueStart, valueEnd, text, depth);
-      return valueEnd;
-    }
+    if (valueEnd > this.limit) throw new OutOfBytes(valueStart - 8, valueEnd);
     if (!keep) return valueEnd;
     const vr = header.explicitVr ? header.vr : dictionaryVr(tag);
     let element: DicomElement | undefined;
@@ -254,13 +282,6 @@ export class DatasetParser {
     return valueEnd;
   }
 
-  /** Parses a filtered-out sequence (also one stored as UN) for its checks alone. */
-  private walkSequence(syntax: Syntax, header: Header, start: number, end: number, text: TextDecodeFn, depth: number): void {
-    const vr = header.explicitVr ? header.vr : dictionaryVr(header.tag);
-    if (vr === 'SQ') this.readItems(syntax, start, end, text, depth + 1);
-    else if (vr === 'UN' && header.explicitVr && dictionaryVr(header.tag) === 'SQ') this.readItems(this.implicitLe, start, end, text, depth + 1);
-  }
-
   /**
    * A public element stored as UN in explicit VR (written by a system that did not know it):
    * decoded with the dictionary VR, as implicit VR little endian, which is how UN keeps its
@@ -272,19 +293,72 @@ export class DatasetParser {
     return decodeElement(vr, this.implicitLe.src, start, end, text);
   }
 
-  private readUndefinedLength(syntax: Syntax, header: Header, target: Dataset, text: TextDecodeFn, depth: number, keep: boolean): number {
+  private readUndefinedLength(syntax: Syntax, header: Header, target: Dataset, text: TextDecodeFn, depth: number): number {
     const vr = header.explicitVr ? header.vr : dictionaryVr(header.tag);
     const { valueStart } = header;
     if (header.explicitVr && vr !== 'SQ' && vr !== 'UN') {
-      if (vr === 'OB' || vr === 'OW' || vr === 'OF' || vr === 'OD' || vr === 'OL' || vr === 'OV') {
-        return this.skipFragments(syntax, valueStart);
-      }
-      throw malformed(`element ${tagHex(header.tag)} of VR ${vr} has undefined length`);
+      if (isFragmentVr(vr)) return this.skipFragments(syntax, valueStart);
+      throw undefinedLengthNonSequence(header);
     }
     const itemSyntax = header.explicitVr && vr === 'UN' ? this.implicitLe : syntax;
     const { items, end } = this.readItems(itemSyntax, valueStart, Number.POSITIVE_INFINITY, text, depth + 1);
-    if (keep) target[tagHex(header.tag)] = { vr: 'SQ', Value: items };
+    target[tagHex(header.tag)] = { vr: 'SQ', Value: items };
     return end;
+  }
+
+  /**
+   * Steps over an element of undefined length that is not kept: a sequence (or UN holding one)
+   * is followed item by item to its delimiter, stepping over items and elements of defined
+   * length by their length and allocating nothing, so a sequence of millions of items costs
+   * time linear in its undefined-length structure and no memory. The checks are those of the
+   * decoding path: the same files are malformed or truncated either way.
+   */
+  private skipUndefinedLength(syntax: Syntax, header: Header, depth: number): number {
+    const vr = header.explicitVr ? header.vr : dictionaryVr(header.tag);
+    if (header.explicitVr && vr !== 'SQ' && vr !== 'UN') {
+      if (isFragmentVr(vr)) return this.skipFragments(syntax, header.valueStart);
+      throw undefinedLengthNonSequence(header);
+    }
+    const itemSyntax = header.explicitVr && vr === 'UN' ? this.implicitLe : syntax;
+    return this.skipItems(itemSyntax, header.valueStart, depth + 1);
+  }
+
+  /** The items of an undefined-length sequence up to its delimiter; returns the position after it. */
+  private skipItems(syntax: Syntax, start: number, depth: number): number {
+    if (depth > MAX_SEQUENCE_DEPTH) throw malformed(`sequences nested deeper than ${MAX_SEQUENCE_DEPTH}`);
+    const { src } = syntax;
+    let pos = start;
+    while (true) {
+      if (pos + 8 > this.limit) throw new OutOfBytes(pos);
+      const tag = u16(src, pos) * 0x10000 + u16(src, pos + 2);
+      const length = u32(src, pos + 4);
+      if (tag === SEQUENCE_DELIMITATION) return pos + 8;
+      if (tag !== ITEM) throw malformed(`expected an item at byte ${pos}, found ${tagHex(tag)}`);
+      if (length === UNDEFINED_LENGTH) {
+        pos = this.skipItemElements(syntax, pos + 8, depth);
+      } else {
+        if (pos + 8 + length > this.limit) throw new OutOfBytes(pos, pos + 8 + length);
+        pos += 8 + length;
+      }
+    }
+  }
+
+  /** The elements of an undefined-length item up to its Item Delimitation Item. */
+  private skipItemElements(given: Syntax, start: number, depth: number): number {
+    const syntax = this.looksImplicit(given, start) ? this.implicitLe : given;
+    let pos = start;
+    while (true) {
+      if (pos + 8 > this.limit) throw new OutOfBytes(pos);
+      const header = readHeader(syntax, pos, this.limit);
+      if (header.tag === ITEM_DELIMITATION) return pos + 8;
+      if (header.tag >>> 16 === 0xfffe) throw malformed(`unexpected ${tagHex(header.tag)} inside an item at byte ${pos}`);
+      if (header.length === UNDEFINED_LENGTH) {
+        pos = this.skipUndefinedLength(syntax, header, depth);
+      } else {
+        pos = header.valueStart + header.length;
+        if (pos > this.limit) throw new OutOfBytes(header.valueStart - 8, pos);
+      }
+    }
   }
 
   private looksImplicit(syntax: Syntax, pos: number): boolean {
@@ -303,7 +377,7 @@ export class DatasetParser {
       const length = u32(syntax.src, pos + 4);
       if (tag === SEQUENCE_DELIMITATION) return pos + 8;
       if (tag !== ITEM || length === UNDEFINED_LENGTH) throw malformed(`invalid fragment at byte ${pos}`);
-      if (pos + 8 + length > this.limit) throw new OutOfBytes(pos);
+      if (pos + 8 + length > this.limit) throw new OutOfBytes(pos, pos + 8 + length);
       pos += 8 + length;
     }
   }
@@ -321,6 +395,9 @@ export class DatasetParser {
       const length = u32(src, pos + 4);
       if (tag === SEQUENCE_DELIMITATION) return { items, end: pos + 8 };
       if (tag !== ITEM) throw malformed(`expected an item at byte ${pos}, found ${tagHex(tag)}`);
+      if (++this.decodedItems > this.maxItems) {
+        throw new HeaderParseError('too-large', `more than ${this.maxItems} sequence items to decode`);
+      }
       const item: Dataset = {};
       if (length === UNDEFINED_LENGTH) {
         pos = this.readItem(syntax, pos + 8, Number.POSITIVE_INFINITY, item, text, depth);
@@ -328,9 +405,9 @@ export class DatasetParser {
         const itemEnd = pos + 8 + length;
         if (itemEnd > end) {
           if (end <= this.limit) throw malformed(`item at byte ${pos} runs past the end of its sequence`);
-          throw new OutOfBytes(pos);
+          throw new OutOfBytes(pos, itemEnd);
         }
-        if (itemEnd > this.limit) throw new OutOfBytes(pos);
+        if (itemEnd > this.limit) throw new OutOfBytes(pos, itemEnd);
         this.readItem(syntax, pos + 8, itemEnd, item, text, depth);
         pos = itemEnd;
       }

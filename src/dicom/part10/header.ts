@@ -5,7 +5,15 @@
 import { constants, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Dataset } from '../dataset.js';
 import { DEFAULT_CHARACTER_SET } from './charset.js';
-import { DatasetParser, isVrBytes, KNOWN_VRS, OutOfBytes, type ElementFilter } from './dataset-parser.js';
+import {
+  DatasetParser,
+  isVrBytes,
+  KNOWN_VRS,
+  MAX_DECODED_ITEMS_ALL,
+  MAX_DECODED_ITEMS_SELECTED,
+  OutOfBytes,
+  type ElementFilter,
+} from './dataset-parser.js';
 import { HeaderParseError, type HeaderResult } from './result.js';
 import {
   encodingOf,
@@ -20,8 +28,15 @@ import {
 
 const PREAMBLE_LENGTH = 128;
 const FILE_META_GROUP = 0x0002;
-/** Upper bound of an inflated deflate stream we are willing to hold (PS3.5 §A.5). */
-const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+/**
+ * Most of a deflated dataset (PS3.5 §A.5) inflated to find its header: far more than any header
+ * needs (a few KiB, a few MiB with thousands of per-frame items), and small enough that a
+ * deflate bomb (260 KB that inflate to 256 MiB of zeros) costs a bounded amount of memory
+ * before it is skipped as too large.
+ */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+/** Deflate never expands more than 1032 to 1 (RFC 1951: a 258-byte match per 2 bits). */
+const MAX_DEFLATE_RATIO = 1032;
 /** First slice of a deflated dataset to inflate; grown fourfold while the header needs more. */
 const FIRST_DEFLATE_SLICE = 2 * 1024;
 
@@ -114,7 +129,7 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
   if (bytes.length === 0) return { ok: false, reason: 'not-dicom', detail: 'empty file' };
   const magic = hasMagic(bytes);
   let pos = magic ? PREAMBLE_LENGTH + 4 : 0;
-  const parser = new DatasetParser(bytes);
+  const parser = new DatasetParser(bytes, maxItemsFor(only));
   const dataset: Dataset = {};
 
   let metaElements = 0;
@@ -171,18 +186,42 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
   return { ok: true, dataset, transferSyntaxUid };
 }
 
+function maxItemsFor(only: ElementFilter | undefined): number {
+  return only === undefined ? MAX_DECODED_ITEMS_ALL : MAX_DECODED_ITEMS_SELECTED;
+}
+
+function isOutputTooLarge(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+const TOO_LARGE_INFLATED = `the deflated dataset inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MiB before its header ends`;
+
 /**
  * Inflates `compressed`. A prefix (`final` false) yields what it holds; the whole stream must
  * end properly, or the file was cut short. PS3.5 §A.5 prescribes raw deflate; a stream that
- * fails as raw but carries a zlib header (some writers add one) is inflated as zlib.
+ * fails as raw but carries a zlib header (some writers add one) is inflated as zlib. The output
+ * goes to one buffer sized by the most the input can expand to, never above the cap, so zlib
+ * neither gathers chunks nor copies them into a second buffer.
  */
 function inflate(compressed: Uint8Array, final: boolean): Buffer {
-  const options = { finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED_BYTES };
+  const options = {
+    finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    maxOutputLength: MAX_INFLATED_BYTES,
+    chunkSize: Math.min(MAX_INFLATED_BYTES + 1, compressed.length * MAX_DEFLATE_RATIO + 1024),
+  };
   try {
     return inflateRawSync(compressed, options);
   } catch (rawError) {
+    if (isOutputTooLarge(rawError)) throw new HeaderParseError('too-large', TOO_LARGE_INFLATED);
     const zlibHeader = compressed.length >= 2 && (compressed[0]! & 0x0f) === 8 && ((compressed[0]! << 8) | compressed[1]!) % 31 === 0;
-    if (zlibHeader) return inflateSync(compressed, options);
+    if (zlibHeader) {
+      try {
+        return inflateSync(compressed, options);
+      } catch (zlibError) {
+        if (isOutputTooLarge(zlibError)) throw new HeaderParseError('too-large', TOO_LARGE_INFLATED);
+        throw zlibError;
+      }
+    }
     if ((rawError as { code?: unknown }).code === 'Z_BUF_ERROR') {
       throw new HeaderParseError('truncated', 'the deflated dataset ends before its deflate stream does');
     }
@@ -192,14 +231,18 @@ function inflate(compressed: Uint8Array, final: boolean): Buffer {
 
 /**
  * Deflated explicit VR little endian (PS3.5 §A.5): inflates a growing prefix of the stream
- * until the header is complete, so a large deflated file costs only its header.
+ * until the header is complete, so a large deflated file costs only its header. When the bytes
+ * are the start of a file being read, all of them are inflated at once: the reader grows them
+ * fourfold while the header needs more, and a second growth here would inflate everything
+ * twice. An element that ends beyond {@link MAX_INFLATED_BYTES} makes the file too large at
+ * once, before anything more is inflated.
  */
 function parseDeflated(compressed: Uint8Array, complete: boolean, target: Dataset, only: ElementFilter | undefined): void {
-  let slice = Math.min(FIRST_DEFLATE_SLICE, compressed.length);
+  let slice = complete ? Math.min(FIRST_DEFLATE_SLICE, compressed.length) : compressed.length;
   while (true) {
     const whole = slice >= compressed.length;
     const inflated = inflate(compressed.subarray(0, slice), whole && complete);
-    const parser = new DatasetParser(inflated);
+    const parser = new DatasetParser(inflated, maxItemsFor(only));
     const attempt: Dataset = {};
     try {
       parser.parseTopLevel(parser.syntax(true, true), 0, attempt, DEFAULT_CHARACTER_SET, {
@@ -210,7 +253,9 @@ function parseDeflated(compressed: Uint8Array, complete: boolean, target: Datase
       Object.assign(target, attempt);
       return;
     } catch (error) {
-      if (!(error instanceof OutOfBytes) || whole) throw error;
+      if (!(error instanceof OutOfBytes)) throw error;
+      if (error.needed > MAX_INFLATED_BYTES) throw new HeaderParseError('too-large', TOO_LARGE_INFLATED);
+      if (whole) throw error;
       slice = Math.min(slice * 4, compressed.length);
     }
   }

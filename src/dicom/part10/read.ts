@@ -38,7 +38,7 @@ function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boole
   const { needsMoreBytes, ...result } = parseHeaderBytes(view, only === undefined ? { fileSize: size } : { fileSize: size, only });
   if (needsMoreBytes !== true || filled >= size) return result as HeaderResult;
   if (buffer.length >= MAX_HEADER_BYTES) {
-    return { ok: false, reason: 'malformed', detail: `header longer than ${MAX_HEADER_BYTES} bytes` };
+    return { ok: false, reason: 'too-large', detail: `header longer than ${MAX_HEADER_BYTES} bytes` };
   }
   return { grow: Math.min(fileSize, buffer.length * 4, MAX_HEADER_BYTES) };
 }

@@ -5,7 +5,7 @@ import type { Dataset } from '../dataset.js';
  * Why a file yields no dataset. The folder layer counts files per reason and prints the
  * labels in its summary, so every skipped file is accounted for (SPEC §3).
  */
-export type SkipReason = 'not-dicom' | 'truncated' | 'unsupported-transfer-syntax' | 'malformed' | 'unreadable';
+export type SkipReason = 'not-dicom' | 'truncated' | 'unsupported-transfer-syntax' | 'malformed' | 'too-large' | 'unreadable';
 
 export type HeaderResult =
   | { ok: true; dataset: Dataset; transferSyntaxUid: string }
@@ -17,6 +17,7 @@ export const SKIP_REASON_LABEL: Record<SkipReason, string> = {
   truncated: 'truncated',
   'unsupported-transfer-syntax': 'unsupported transfer syntax',
   malformed: 'malformed',
+  'too-large': 'too large',
   unreadable: 'unreadable',
 };
 

@@ -1,7 +1,8 @@
 import { deflateRawSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parsePart10Header } from './index.js';
-import { MAX_SEQUENCE_DEPTH } from './dataset-parser.js';
+import { MAX_DECODED_ITEMS_SELECTED, MAX_SEQUENCE_DEPTH } from './dataset-parser.js';
+import { MAX_INFLATED_BYTES } from './header.js';
 
 type Bytes = number[];
 
@@ -150,6 +151,27 @@ describe('parsePart10Header on synthetic files', () => {
     expect(Object.keys(ok(parsePart10Header(part10(EXPLICIT_LE, dataset))).dataset).filter((k) => !k.startsWith('0002'))).toEqual(['0020000D']);
   });
 
+  it('steps over a sequence it was not asked for, however many items, and decodes at most a bounded number in one it was', () => {
+    const emptyItem = [...u16le(0xfffe), ...u16le(0xe000), ...u32le(0)];
+    const items = (count: number): Bytes => new Array<Bytes>(count).fill(emptyItem).flat();
+    const many = MAX_DECODED_ITEMS_SELECTED + 1;
+    const only = new Set([0x0020000d, 0x00081032]);
+    const unmapped = part10(EXPLICIT_LE, [...ex(0x0008, 0x1111, 'SQ', [...items(many), ...seqEnd], UNDEFINED), ...ex(0x0020, 0x000d, 'UI', STUDY)]);
+    expect(ok(parsePart10Header(unmapped, { only })).dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
+    const withinCap = part10(EXPLICIT_LE, [...ex(0x0008, 0x1032, 'SQ', [...items(MAX_DECODED_ITEMS_SELECTED), ...seqEnd], UNDEFINED), ...ex(0x0020, 0x000d, 'UI', STUDY)]);
+    expect(ok(parsePart10Header(withinCap, { only })).dataset['00081032']?.Value).toHaveLength(MAX_DECODED_ITEMS_SELECTED);
+    const mapped = part10(EXPLICIT_LE, [...ex(0x0008, 0x1032, 'SQ', [...items(many), ...seqEnd], UNDEFINED), ...ex(0x0020, 0x000d, 'UI', STUDY)]);
+    expect(parsePart10Header(mapped, { only })).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(ok(parsePart10Header(mapped)).dataset['00081032']?.Value).toHaveLength(many);
+  });
+
+  it('finds the same corruption in a sequence it steps over as in one it decodes', () => {
+    const broken = ex(0x0008, 0x1111, 'SQ', [...itemUndefined([...u16le(0x0008), ...u16le(0x0100), ...ascii('SH'), ...u16le(2)]), ...seqEnd], UNDEFINED);
+    const bytes = part10(EXPLICIT_LE, [...broken, ...ex(0x0020, 0x000d, 'UI', STUDY)]);
+    expect(parsePart10Header(bytes, { only: new Set([0x0020000d]) })).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(parsePart10Header(bytes)).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
   it('stops at Pixel Data and never reads it', () => {
     const pixels = [...u16le(0x7fe0), ...u16le(0x0010), ...ascii('OW'), 0, 0, ...u32le(1_000_000)];
     const bytes = part10(EXPLICIT_LE, [...ex(0x0020, 0x000d, 'UI', STUDY), ...pixels]);
@@ -195,6 +217,19 @@ describe('parsePart10Header on synthetic files', () => {
     const deflated = [...deflateRawSync(Buffer.from([...elements, ...ex(0x0010, 0x0020, 'LO', even('P-3'))]))];
     expect(deflated.length).toBeGreaterThan(16 * 2 * 1024);
     expect(ok(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated))).dataset['00100020']?.Value).toEqual(['P-3']);
+  });
+
+  it('skips as too large a deflated dataset whose element ends beyond the inflation cap, from its length alone', () => {
+    const huge = [...u16le(0x0029), ...u16le(0x1001), ...ascii('OB'), 0, 0, ...u32le(MAX_INFLATED_BYTES + 2)];
+    const deflated = [...deflateRawSync(Buffer.from([...ex(0x0020, 0x000d, 'UI', STUDY), ...huge, 0, 0, 0, 0]))];
+    expect(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated))).toMatchObject({ ok: false, reason: 'too-large' });
+  });
+
+  it('skips as too large a deflated dataset that inflates beyond the cap before its header ends', () => {
+    const chunk = Buffer.concat([Buffer.from(ex(0x0029, 0x1001, 'OB', [], 1024 * 1024 - 12)), Buffer.alloc(1024 * 1024 - 12)]);
+    const deflated = deflateRawSync(Buffer.concat([Buffer.from(ex(0x0020, 0x000d, 'UI', STUDY)), ...new Array<Buffer>(MAX_INFLATED_BYTES / chunk.length + 2).fill(chunk)]));
+    const result = parsePart10Header(part10('1.2.840.10008.1.2.1.99', [...deflated]));
+    expect(result).toMatchObject({ ok: false, reason: 'too-large' });
   });
 
   it('reports truncated for a deflated stream cut short', () => {
