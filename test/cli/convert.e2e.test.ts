@@ -172,7 +172,7 @@ describe('dicom2fhir convert input errors', () => {
     await writeFile(join(junk, 'zeros.dcm'), Buffer.alloc(4096));
     const [a, b] = await Promise.all([runCli(['convert', empty]), runCli(['convert', junk])]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/no DICOM instance with a Study Instance UID found .*0 files read/);
+    expect(a.stderr).toMatch(/no DICOM instance with valid Study, Series and SOP Instance UIDs found .*0 files read/);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/no DICOM instance .*2 files read, skipped: not DICOM: 2/);
     expect(a.stdout + b.stdout).toBe('');
