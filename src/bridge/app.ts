@@ -6,13 +6,18 @@
  * store closed.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.js';
 import type { ConvertOptions } from '../convert/options.js';
 import { createDicomWebClient, fetchStudyDatasets, searchStudies } from '../dicomweb/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { isLoopbackHost } from '../config/loopback.js';
 import { createHttpListener, type ReadinessCheck } from '../server/index.js';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from '../server/auth/access-token.js';
+import type { OAuthDiscovery } from '../server/auth/discovery.js';
+import { createAuditLog } from '../server/audit/audit-log.js';
 import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
 import { createReconciler, type Reconciler } from './reconcile/index.js';
 import { openStudyStore, type BridgeStore } from './store/index.js';
@@ -58,6 +63,23 @@ export function orthancCheck(config: Config, timeoutMs = READY_TIMEOUT_MS): () =
     });
     await response.body?.cancel();
     if (!response.ok) throw new Error(`Orthanc GET /system answered HTTP ${response.status}`);
+  };
+}
+
+/** OAuth 2.0 mode from the settings (validated together by the configuration). */
+function oauthOf(config: Config): { verify: AccessTokenVerifier; discovery: OAuthDiscovery } | undefined {
+  const { oauthIssuer: issuer, oauthAudience: audience, oauthTokenUrl: tokenUrl } = config;
+  if (issuer === undefined || audience === undefined || tokenUrl === undefined) return undefined;
+  const keys =
+    config.oauthJwksUrl !== undefined ? { jwksUrl: config.oauthJwksUrl } : { publicKeyPem: readFileSync(config.oauthPublicKeyFile as string, 'utf8') };
+  return {
+    verify: createAccessTokenVerifier({ issuer, audience, ...keys, jwksCooldownMs: config.oauthJwksCooldown, clockSkewMs: config.oauthClockSkew }),
+    discovery: {
+      issuer,
+      tokenUrl,
+      ...(config.oauthJwksUrl === undefined ? {} : { jwksUrl: config.oauthJwksUrl }),
+      ...(config.oauthAuthorizeUrl === undefined ? {} : { authorizeUrl: config.oauthAuthorizeUrl }),
+    },
   };
 }
 
@@ -133,6 +155,10 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   // one entry per condition (see src/server/routes/health.ts and the README's /readyz table).
   const readiness: ReadinessCheck[] = [];
 
+  const httpLogger = logger.child({ component: 'http' });
+  const audit = createAuditLog({ logger: logger.child({ component: 'audit' }), ...(config.auditLog === undefined ? {} : { file: config.auditLog }) });
+  const oauth = oauthOf(config);
+  const credentials = config.apiToken !== undefined || oauth !== undefined;
   const listener = createHttpListener({
     store,
     sync,
@@ -151,14 +177,20 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     readiness,
     fhirVersion: config.fhirVersion,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+    ...(oauth === undefined ? {} : { oauth }),
+    // The configuration refused to start without credentials off loopback unless ALLOW_ANONYMOUS_READS.
+    anonymousReads: !credentials || config.allowAnonymousReads,
+    anonymousAdmin: !credentials && isLoopbackHost(config.host),
+    audit,
     ...(config.webhookSecret === undefined ? {} : { webhookSecret: config.webhookSecret }),
     ...(push === undefined ? {} : { push }),
-    logger: logger.child({ component: 'http' }),
+    logger: httpLogger,
   });
   const server: Server = createServer(listener).listen(config.port, config.host);
   await once(server, 'listening').catch(async (error: unknown) => {
     // Nothing was started yet but the store: close it so the database is left clean (port in use, bad host).
     await sync.stop();
+    await audit.close();
     store.close();
     throw error;
   });
@@ -182,6 +214,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       await push?.stop();
       server.closeAllConnections();
       await closed;
+      await audit.close();
       store.close();
       logger.info({}, 'bridge stopped');
     })());

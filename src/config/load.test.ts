@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load.js';
 import { parseDuration } from './duration.js';
@@ -16,6 +20,16 @@ describe('loadConfig', () => {
       dataDir: './data',
       webhookSecret: undefined,
       apiToken: undefined,
+      oauthIssuer: undefined,
+      oauthAudience: undefined,
+      oauthJwksUrl: undefined,
+      oauthPublicKeyFile: undefined,
+      oauthTokenUrl: undefined,
+      oauthAuthorizeUrl: undefined,
+      oauthJwksCooldown: 30_000,
+      oauthClockSkew: 30_000,
+      allowAnonymousReads: false,
+      auditLog: undefined,
       syncCron: '*/15 * * * *',
       fhirVersion: 'R4',
       timezone: undefined,
@@ -30,7 +44,7 @@ describe('loadConfig', () => {
     });
     expect(result.warnings).toEqual([
       expect.stringMatching(/^WEBHOOK_SECRET is not set/),
-      expect.stringMatching(/^API_TOKEN is not set/),
+      expect.stringMatching(/^Neither API_TOKEN nor OAUTH_ISSUER is set/),
     ]);
   });
 
@@ -110,6 +124,60 @@ describe('loadConfig', () => {
     expect(loadConfig({ FHIR_SERVER_TOKEN: 't' })).toEqual({ ok: false, problems: [expect.stringMatching(/need FHIR_SERVER_URL$/)] });
     const both = loadConfig({ FHIR_SERVER_URL: 'http://fhir:8080/fhir', FHIR_SERVER_TOKEN: 't', FHIR_SERVER_USERNAME: 'u', FHIR_SERVER_PASSWORD: 'p' });
     expect(both).toEqual({ ok: false, problems: [expect.stringMatching(/^FHIR_SERVER_TOKEN and FHIR_SERVER_USERNAME exclude each other/)] });
+  });
+});
+
+describe('loadConfig: access to the API', () => {
+  const oauth = {
+    OAUTH_ISSUER: 'https://idp.example.org/realms/imaging',
+    OAUTH_AUDIENCE: 'https://imaging.example.org/fhir',
+    OAUTH_JWKS_URL: 'https://idp.example.org/realms/imaging/certs',
+    OAUTH_TOKEN_URL: 'https://idp.example.org/realms/imaging/token',
+  };
+
+  it('refuses a non-loopback HOST without API_TOKEN or OAuth unless ALLOW_ANONYMOUS_READS=true', () => {
+    expect(loadConfig({ HOST: '0.0.0.0' })).toEqual({ ok: false, problems: [expect.stringMatching(/^HOST 0\.0\.0\.0 is not a loopback interface and neither API_TOKEN nor OAUTH_ISSUER is set/)] });
+    expect(loadConfig({ HOST: '0.0.0.0', API_TOKEN: 'a'.repeat(20) }).ok).toBe(true);
+    expect(loadConfig({ HOST: '0.0.0.0', ...oauth }).ok).toBe(true);
+    const allowed = loadConfig({ HOST: '0.0.0.0', ALLOW_ANONYMOUS_READS: 'true' });
+    expect(allowed.ok && allowed.config.allowAnonymousReads).toBe(true);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(loadConfig({ HOST: host }).ok).toBe(true);
+    expect(loadConfig({ ALLOW_ANONYMOUS_READS: 'yes' })).toEqual({ ok: false, problems: ['ALLOW_ANONYMOUS_READS: must be true or false'] });
+  });
+
+  it('reads the OAuth 2.0 settings with their defaults', () => {
+    const result = loadConfig({ ...oauth, OAUTH_AUTHORIZE_URL: 'https://idp.example.org/auth', OAUTH_JWKS_COOLDOWN: '0', AUDIT_LOG: '/var/log/dicom2fhir/audit.jsonl' });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config).toMatchObject({
+      oauthIssuer: oauth.OAUTH_ISSUER,
+      oauthAudience: oauth.OAUTH_AUDIENCE,
+      oauthJwksUrl: oauth.OAUTH_JWKS_URL,
+      oauthTokenUrl: oauth.OAUTH_TOKEN_URL,
+      oauthAuthorizeUrl: 'https://idp.example.org/auth',
+      oauthJwksCooldown: 0,
+      oauthClockSkew: 30_000,
+      auditLog: '/var/log/dicom2fhir/audit.jsonl',
+    });
+    expect(result.warnings).toEqual([expect.stringMatching(/^WEBHOOK_SECRET/)]);
+  });
+
+  it('refuses incomplete OAuth settings, both key sources, and a key file that holds no public key', () => {
+    expect(loadConfig({ OAUTH_ISSUER: oauth.OAUTH_ISSUER })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^OAuth 2.0 needs OAUTH_AUDIENCE, OAUTH_TOKEN_URL/), 'OAuth 2.0 needs exactly one of OAUTH_JWKS_URL and OAUTH_PUBLIC_KEY_FILE'],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'dicom2fhir-config-'));
+    writeFileSync(join(dir, 'not-a-key.pem'), 'hello');
+    const both = loadConfig({ ...oauth, OAUTH_PUBLIC_KEY_FILE: join(dir, 'not-a-key.pem') });
+    expect(both).toEqual({
+      ok: false,
+      problems: ['OAuth 2.0 needs exactly one of OAUTH_JWKS_URL and OAUTH_PUBLIC_KEY_FILE', expect.stringMatching(/^OAUTH_PUBLIC_KEY_FILE: .*not-a-key\.pem holds no PEM public key/)],
+    });
+    const missing = loadConfig({ ...oauth, OAUTH_JWKS_URL: undefined, OAUTH_PUBLIC_KEY_FILE: join(dir, 'absent.pem') });
+    expect(missing).toEqual({ ok: false, problems: [expect.stringMatching(/^OAUTH_PUBLIC_KEY_FILE: cannot read .*absent\.pem/)] });
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(join(dir, 'issuer.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    expect(loadConfig({ ...oauth, OAUTH_JWKS_URL: undefined, OAUTH_PUBLIC_KEY_FILE: join(dir, 'issuer.pem') }).ok).toBe(true);
   });
 });
 

@@ -114,9 +114,75 @@ export const settings = {
   apiToken: setting({
     env: 'API_TOKEN',
     flag: '--api-token',
-    description: 'Bearer token every ImagingStudy request must carry; unset = open reads',
+    description: 'Static bearer token for reads, searches and the admin endpoints (simple mode; works beside OAuth 2.0)',
     schema: secret,
     secret: true,
+  }),
+  oauthIssuer: setting({
+    env: 'OAUTH_ISSUER',
+    flag: '--oauth-issuer',
+    description: 'OAuth 2.0 mode: the authorization server whose JWT access tokens are accepted (their "iss"); needs OAUTH_AUDIENCE, OAUTH_TOKEN_URL and OAUTH_JWKS_URL or OAUTH_PUBLIC_KEY_FILE',
+    schema: z.string().min(1).optional(),
+  }),
+  oauthAudience: setting({
+    env: 'OAUTH_AUDIENCE',
+    flag: '--oauth-audience',
+    description: 'The "aud" access tokens must name, usually this API\'s public base URL',
+    schema: z.string().min(1).optional(),
+  }),
+  oauthJwksUrl: setting({
+    env: 'OAUTH_JWKS_URL',
+    flag: '--oauth-jwks-url',
+    description: 'JWKS of the issuer\'s signing keys (cached, fetched again when a token names an unknown key)',
+    schema: httpUrl.optional(),
+  }),
+  oauthPublicKeyFile: setting({
+    env: 'OAUTH_PUBLIC_KEY_FILE',
+    flag: '--oauth-public-key-file',
+    description: 'PEM public key of the issuer, instead of OAUTH_JWKS_URL',
+    schema: z.string().min(1).optional(),
+  }),
+  oauthTokenUrl: setting({
+    env: 'OAUTH_TOKEN_URL',
+    flag: '--oauth-token-url',
+    description: 'Token endpoint announced in /.well-known/smart-configuration and /metadata',
+    schema: httpUrl.optional(),
+  }),
+  oauthAuthorizeUrl: setting({
+    env: 'OAUTH_AUTHORIZE_URL',
+    flag: '--oauth-authorize-url',
+    description: 'Authorization endpoint announced for interactive (authorization code + PKCE) clients; unset = client credentials only',
+    schema: httpUrl.optional(),
+  }),
+  oauthJwksCooldown: setting({
+    env: 'OAUTH_JWKS_COOLDOWN',
+    flag: '--oauth-jwks-cooldown',
+    description: 'Least time between two JWKS fetches caused by unknown key ids',
+    defaultText: '30s',
+    schema: duration('30s'),
+  }),
+  oauthClockSkew: setting({
+    env: 'OAUTH_CLOCK_SKEW',
+    flag: '--oauth-clock-skew',
+    description: 'Clock difference tolerated on a token\'s exp and nbf',
+    defaultText: '30s',
+    schema: duration('30s'),
+  }),
+  allowAnonymousReads: setting({
+    env: 'ALLOW_ANONYMOUS_READS',
+    flag: '--allow-anonymous-reads',
+    description: 'true = requests without credentials may read and search even off loopback; without it the bridge refuses to start on a non-loopback HOST with neither API_TOKEN nor OAUTH_ISSUER',
+    defaultText: 'false',
+    schema: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('false')
+      .transform((text) => text === 'true'),
+  }),
+  auditLog: setting({
+    env: 'AUDIT_LOG',
+    flag: '--audit-log',
+    description: 'File the audit lines of every read, search and admin request are appended to (JSON lines, synced to disk); unset = the log only',
+    schema: z.string().min(1).optional(),
   }),
   syncCron: setting({
     env: 'SYNC_CRON',

@@ -9,11 +9,16 @@ import type { Logger } from 'pino';
 import type { StudyStore, SyncService } from '../bridge/types.js';
 import type { FhirVersion } from '../convert/options.js';
 import type { PushOutboxStatus } from '../push/outbox.js';
-import { requireBearer } from './auth.js';
+import { AccessDeniedError, createAuthorizer, type Authorizer } from './auth/authorizer.js';
+import type { AccessTokenVerifier } from './auth/access-token.js';
+import { smartConfiguration, type OAuthDiscovery } from './auth/discovery.js';
+import { accessGuard } from './auth/guard.js';
+import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import { auditTrail, noteAnsweredStudies } from './audit/express-audit.js';
 import { errorText } from './error-text.js';
 import { checkFormat, FHIR_JSON } from './format.js';
 import { createRequestLog } from './request-log.js';
-import { getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
+import { allOk, getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
 import { first, type FhirRequest, type FhirResponse } from './request.js';
 import { healthz, pushStatus, readyz, type ReadinessCheck } from './routes/health.js';
 import { capabilities } from './routes/metadata.js';
@@ -29,8 +34,21 @@ export interface HttpAppDeps {
   /** Resolves when the image source answers (Orthanc `GET /system`) within its timeout. */
   checkSource(): Promise<void>;
   fhirVersion: FhirVersion;
-  /** When set, every ImagingStudy request needs `Authorization: Bearer <apiToken>`. */
+  /** When set, `Authorization: Bearer <apiToken>` opens every ImagingStudy and admin request. */
   apiToken?: string;
+  /** OAuth 2.0 mode: JWT access tokens with SMART scopes, and what discovery tells clients. */
+  oauth?: { verify: AccessTokenVerifier; discovery: OAuthDiscovery };
+  /**
+   * Requests without credentials may read and search. Default: only when neither `apiToken` nor
+   * `oauth` is set (the configuration refuses that off loopback unless ALLOW_ANONYMOUS_READS).
+   */
+  anonymousReads?: boolean;
+  /** Requests without credentials may use the admin endpoints. Default: only when neither credential mode is set. */
+  anonymousAdmin?: boolean;
+  /** Built from the settings above when not given; the listener shares one with the direct read. */
+  authorizer?: Authorizer;
+  /** Where reads and searches are audited; default: the log only. */
+  audit?: AuditLog;
   /** When unset the webhook routes answer 503. */
   webhookSecret?: string;
   logger: Logger;
@@ -71,8 +89,21 @@ export function toFhirRequest(req: Request): FhirRequest {
   };
 }
 
+/** The authorizer the deps describe (see `HttpAppDeps`). */
+export function authorizerOf(deps: HttpAppDeps): Authorizer {
+  if (deps.authorizer !== undefined) return deps.authorizer;
+  const open = deps.apiToken === undefined && deps.oauth === undefined;
+  return createAuthorizer({
+    ...(deps.apiToken === undefined ? {} : { apiToken: deps.apiToken }),
+    ...(deps.oauth === undefined ? {} : { accessTokens: deps.oauth.verify }),
+    anonymousReads: deps.anonymousReads ?? open,
+    anonymousAdmin: deps.anonymousAdmin ?? open,
+  });
+}
+
 function send(res: Response, [outcome, body, headers]: FhirResponse, contentType: string): void {
   const status = getStatus(outcome);
+  noteAnsweredStudies(res, body);
   res.status(status);
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
   if (status === 304) {
@@ -85,14 +116,11 @@ function send(res: Response, [outcome, body, headers]: FhirResponse, contentType
 
 interface RouteOptions {
   contentType?: string;
-  /** Bearer token this route requires, when configured. */
-  token?: string;
 }
 
 function route(handler: (req: FhirRequest) => Promise<FhirResponse>, options: RouteOptions = {}): RequestHandler {
   return async (req, res) => {
     const fhirRequest = toFhirRequest(req);
-    if (options.token !== undefined) requireBearer(fhirRequest.headers.authorization, options.token);
     checkFormat(first(fhirRequest.query._format));
     send(res, await handler(fhirRequest), options.contentType ?? FHIR_JSON);
   };
@@ -115,7 +143,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       // 503 is an outage of the image source, expected and transient; anything else is a defect.
       logger[status === 503 ? 'warn' : 'error']({ path: req.path, status, error: errorText(cause) }, 'request failed');
     }
-    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+    const challenge = err instanceof AccessDeniedError ? err.challenge : status === 401 ? 'Bearer' : undefined;
+    const headers: Record<string, string> = challenge === undefined ? {} : { 'WWW-Authenticate': challenge };
     send(res, [outcome, undefined, headers], FHIR_JSON);
   };
 }
@@ -140,15 +169,25 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     next();
   };
   const webhookBody = [webhookGate, express.json({ limit: deps.bodyLimit ?? '16kb', type: () => true })];
-  const api = { token: deps.apiToken };
+  const authorizer = authorizerOf(deps);
+  const audit = deps.audit ?? createAuditLog({ logger: deps.logger });
+  // Every admin endpoint goes behind `admin`: API_TOKEN or the scope system/dicom2fhir.admin.
+  const admin = [auditTrail(audit, 'admin'), accessGuard(authorizer, 'admin')];
+  const read = [auditTrail(audit, 'read'), accessGuard(authorizer, 'read')];
+  const search = [auditTrail(audit, 'search', true), accessGuard(authorizer, 'search')];
+  const oauth = deps.oauth;
 
   app.get('/healthz', route(() => healthz(), { contentType: JSON_CONTENT }));
   app.get('/readyz', route(() => readyz(deps), { contentType: JSON_CONTENT }));
   const push = deps.push;
-  if (push !== undefined) app.get('/push/status', route(() => pushStatus(push), { ...api, contentType: JSON_CONTENT }));
-  app.get('/metadata', route((req) => capabilities(req, { fhirVersion: deps.fhirVersion, requiresToken: deps.apiToken !== undefined, startedAt })));
-  app.get('/ImagingStudy', route((req) => searchImagingStudy(req, readDeps), api));
-  app.get('/ImagingStudy/:id', route((req) => readImagingStudy(req, readDeps), api));
+  if (push !== undefined) app.get('/push/status', admin, route(() => pushStatus(push), { contentType: JSON_CONTENT }));
+  const metadataDeps = { fhirVersion: deps.fhirVersion, requiresToken: deps.apiToken !== undefined, startedAt, ...(oauth === undefined ? {} : { oauth: oauth.discovery }) };
+  app.get('/metadata', route((req) => capabilities(req, metadataDeps)));
+  if (oauth !== undefined) {
+    app.get('/.well-known/smart-configuration', route(async () => [allOk, smartConfiguration(oauth.discovery)], { contentType: JSON_CONTENT }));
+  }
+  app.get('/ImagingStudy', search, route((req) => searchImagingStudy(req, readDeps)));
+  app.get('/ImagingStudy/:id', read, route((req) => readImagingStudy(req, readDeps)));
   app.post('/orthanc/stable-study', webhookBody, route((req) => stableStudyWebhook(req, webhookDeps)));
   app.post('/orthanc/deleted-study', webhookBody, route((req) => deletedStudyWebhook(req, webhookDeps)));
   app.use(() => {

@@ -16,3 +16,11 @@ export type { ReadinessCheck, ReadinessReason, ReadinessImpact } from './routes/
 export { stableStudyWebhook, deletedStudyWebhook, ORTHANC_ID } from './routes/webhooks.js';
 export type { OrthancStudyIndex, WebhookDeps } from './routes/webhooks.js';
 export { tokensEqual, bearerToken, requireBearer } from './auth.js';
+export { createAuthorizer, AccessDeniedError, principalName } from './auth/authorizer.js';
+export type { Authorizer, Principal } from './auth/authorizer.js';
+export { accessGuard } from './auth/guard.js';
+export { createAccessTokenVerifier, ALLOWED_ALGORITHMS } from './auth/access-token.js';
+export { decideScopes, ADMIN_SCOPE } from './auth/scopes.js';
+export type { Access } from './auth/scopes.js';
+export { createAuditLog } from './audit/audit-log.js';
+export type { AuditLog, AuditEvent } from './audit/audit-log.js';

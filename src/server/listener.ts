@@ -5,7 +5,9 @@
 import type { RequestListener } from 'node:http';
 import { StudyTextCache } from './direct-read/study-text-cache.js';
 import { createDirectRead } from './direct-read/direct-read.js';
-import { createHttpApp, type HttpAppDeps } from './express.js';
+import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import type { Authorizer } from './auth/authorizer.js';
+import { authorizerOf, createHttpApp, type HttpAppDeps } from './express.js';
 import { createRequestLog } from './request-log.js';
 
 export interface HttpListenerOptions {
@@ -13,12 +15,15 @@ export interface HttpListenerOptions {
   studyTextCacheBytes?: number;
 }
 
-export function createHttpListener(deps: HttpAppDeps, options: HttpListenerOptions = {}): RequestListener {
+export function createHttpListener(given: HttpAppDeps, options: HttpListenerOptions = {}): RequestListener {
+  // One authorizer (its memory of verified tokens) and one audit log for both paths.
+  const deps: HttpAppDeps = { ...given, authorizer: authorizerOf(given), audit: given.audit ?? createAuditLog({ logger: given.logger }) };
   const app = createHttpApp(deps);
   const cacheBytes = options.studyTextCacheBytes;
   const directRead = createDirectRead({
     store: deps.store,
-    ...(deps.apiToken === undefined ? {} : { apiToken: deps.apiToken }),
+    authorizer: deps.authorizer as Authorizer,
+    audit: deps.audit as AuditLog,
     ...(cacheBytes === 0 ? {} : { cache: new StudyTextCache(cacheBytes) }),
     logger: deps.logger,
     requestLog: createRequestLog(deps.logger),

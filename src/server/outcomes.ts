@@ -15,6 +15,7 @@ const NOT_MODIFIED_ID = 'not-modified';
 const NOT_FOUND_ID = 'not-found';
 const GONE_ID = 'gone';
 const UNAUTHORIZED_ID = 'unauthorized';
+const FORBIDDEN_ID = 'forbidden';
 const BAD_REQUEST_ID = 'bad-request';
 const SERVER_ERROR_ID = 'server-error';
 const SERVICE_UNAVAILABLE_ID = 'service-unavailable';
@@ -32,6 +33,16 @@ export const notModified: OperationOutcome = outcome(NOT_MODIFIED_ID, 'informati
 export const notFound: OperationOutcome = outcome(NOT_FOUND_ID, 'error', 'not-found', 'Not found');
 export const gone: OperationOutcome = outcome(GONE_ID, 'error', 'deleted', 'Deleted');
 export const unauthorized: OperationOutcome = outcome(UNAUTHORIZED_ID, 'error', 'login', 'Unauthorized');
+/** 401 with the reason a credential was refused (never the credential itself). */
+export function unauthenticated(details: string): OperationOutcome {
+  return outcome(UNAUTHORIZED_ID, 'error', 'login', details);
+}
+
+/** 403: a valid credential that does not allow this request (RFC 6750 §3.1 `insufficient_scope`). */
+export function forbidden(details: string): OperationOutcome {
+  return outcome(FORBIDDEN_ID, 'error', 'forbidden', details);
+}
+
 export const serverError: OperationOutcome = outcome(SERVER_ERROR_ID, 'error', 'exception', 'Internal server error');
 
 export function badRequest(details: string, expression?: string): OperationOutcome {
@@ -49,6 +60,7 @@ const STATUS_BY_ID: Record<string, number> = {
   [NOT_MODIFIED_ID]: 304,
   [BAD_REQUEST_ID]: 400,
   [UNAUTHORIZED_ID]: 401,
+  [FORBIDDEN_ID]: 403,
   [NOT_FOUND_ID]: 404,
   [GONE_ID]: 410,
   [SERVER_ERROR_ID]: 500,

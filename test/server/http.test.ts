@@ -76,7 +76,7 @@ describe('HTTP API', () => {
     for (const path of [`/ImagingStudy/${UID}`, '/ImagingStudy?identifier=ACC-SECRET-77']) {
       const response = await fetch(`${url}${path}`, { headers: { authorization: 'Bearer nope' } });
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="dicom2fhir", error="invalid_token", error_description="The bearer token is not valid"');
       const outcome = (await response.json()) as OperationOutcome;
       expect([outcome.resourceType, outcome.issue[0]?.code]).toEqual(['OperationOutcome', 'login']);
     }

@@ -159,11 +159,15 @@ describe('direct read of GET /ImagingStudy/{id}', () => {
 
   it('leaves a missing or wrong token to the router: 401 with a Bearer challenge', async () => {
     const urls = await startBoth();
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: API_TOKEN }];
-    for (const headers of attempts) {
+    const attempts: Array<[Record<string, string>, string]> = [
+      [{}, 'Bearer realm="dicom2fhir"'],
+      [{ authorization: 'Bearer wrong' }, 'Bearer realm="dicom2fhir", error="invalid_token", error_description="The bearer token is not valid"'],
+      [{ authorization: API_TOKEN }, 'Bearer realm="dicom2fhir", error="invalid_token", error_description="The Authorization header must be \'Bearer <token>\'"'],
+    ];
+    for (const [headers, challenge] of attempts) {
       const refused = await sameAnswer(urls, `/ImagingStudy/${UID}`, { headers });
       const outcome = JSON.parse(refused.body) as OperationOutcome;
-      expect([refused.status, refused.headers['www-authenticate'], outcome.issue[0]?.code]).toEqual([401, 'Bearer', 'login']);
+      expect([refused.status, refused.headers['www-authenticate'], outcome.issue[0]?.code]).toEqual([401, challenge, 'login']);
     }
   });
 

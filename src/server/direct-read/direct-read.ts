@@ -5,7 +5,8 @@
  * (`routes/read.ts` through `express.ts`, whose body is `JSON.stringify` of the parsed text, that
  * is the text itself).
  *
- * It answers only a request it can answer alike: see `target.ts`, an accepted token, no
+ * It answers only a request it can answer alike: see `target.ts`, credentials the authorizer admits
+ * without I/O (the API token, no credentials where allowed, an access token verified moments ago), no
  * `If-Modified-Since` without `If-None-Match` (Express' own freshness check answers that one),
  * and a live stored study. It returns false for everything else, leaving the answer to Express:
  * 400, 401, 404 after an on-demand conversion, 410, and 500 when the store fails (logged here too).
@@ -13,7 +14,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { StudyStore } from '../../bridge/types.js';
-import { hasBearer } from '../auth.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { principalName, type Authorizer, type Principal } from '../auth/authorizer.js';
 import { errorText } from '../error-text.js';
 import { FHIR_JSON } from '../format.js';
 import type { RequestLog } from '../request-log.js';
@@ -23,8 +25,10 @@ import { directReadId } from './target.js';
 
 export interface DirectReadDeps {
   store: Pick<StudyStore, 'getJson' | 'getVersion'>;
-  /** When set, a request without exactly `Authorization: Bearer <apiToken>` is left to Express (401). */
-  apiToken?: string;
+  /** Decides without I/O; a request it cannot admit at once is left to Express (401, 403, token check). */
+  authorizer: Pick<Authorizer, 'authorizeNow'>;
+  /** Each answer of this path writes its audit line here, as the routed read does. */
+  audit: Pick<AuditLog, 'record'>;
   /** Studies already read, checked against the current version on every request. */
   cache?: StudyTextCache;
   logger: Logger;
@@ -66,10 +70,16 @@ export function createDirectRead(deps: DirectReadDeps): DirectRead {
     }
   }
 
+  function audited(principal: Principal, path: string, studies: string[], outcome: number): void {
+    const client = principal.kind === 'oauth' ? principal.clientId : undefined;
+    deps.audit.record({ who: principalName(principal), ...(client === undefined ? {} : { client }), action: 'read', path, studies, outcome });
+  }
+
   return (req, res) => {
     const id = directReadId(req.method, req.url);
     if (id === undefined) return false;
-    if (deps.apiToken !== undefined && !hasBearer(req.headers.authorization, deps.apiToken)) return false;
+    const principal = deps.authorizer.authorizeNow(req.headers.authorization, 'read');
+    if (principal === undefined) return false;
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch === undefined && req.headers['if-modified-since'] !== undefined) return false;
     const path = `/ImagingStudy/${id}`;
@@ -77,10 +87,12 @@ export function createDirectRead(deps: DirectReadDeps): DirectRead {
     if (text === undefined) return false;
     requestLog(req.method as string, path, res);
     if (matchesIfNoneMatch(ifNoneMatch, text.versionId)) {
+      audited(principal, `${req.method} ${path}`, [], 304);
       res.writeHead(304, text.headers);
       res.end();
       return true;
     }
+    audited(principal, `${req.method} ${path}`, [id], 200);
     res.writeHead(200, { ...text.headers, 'Content-Type': FHIR_JSON, 'Content-Length': text.body.length });
     if (req.method === 'HEAD') res.end();
     else res.end(text.body);

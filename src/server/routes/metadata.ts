@@ -1,23 +1,31 @@
 /**
  * `GET /metadata` (FHIR R4 §3.1.0.12 capabilities): what this server really does — read and
  * search-type on ImagingStudy, the four search parameters `parseStudySearch` accepts, JSON only,
- * and bearer-token security when an API token is configured (§2.40 CapabilityStatement.rest.security).
+ * and its security (§2.40 CapabilityStatement.rest.security: the API token, or SMART on FHIR, see `auth/discovery.ts`).
  */
-import type { CapabilityStatement } from 'fhir/r4';
+import type { CapabilityStatement, CapabilityStatementRestSecurity } from 'fhir/r4';
 import type { FhirVersion } from '../../convert/options.js';
 import { version } from '../../version.js';
+import { restSecurity, type OAuthDiscovery } from '../auth/discovery.js';
 import { allOk } from '../outcomes.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 
 export interface MetadataDeps {
   fhirVersion: FhirVersion;
-  /** Whether reads require `Authorization: Bearer`. */
+  /** Whether reads accept the static `Authorization: Bearer <API token>`. */
   requiresToken: boolean;
+  /** OAuth 2.0 / SMART, when access tokens are accepted. */
+  oauth?: OAuthDiscovery;
   /** Server start time (CapabilityStatement.date). */
   startedAt: string;
 }
 
 const FHIR_RELEASE: Record<FhirVersion, string> = { R4: '4.0.1', R5: '5.0.0' };
+
+function securityOf(deps: MetadataDeps): { security?: CapabilityStatementRestSecurity } {
+  const security = restSecurity({ apiToken: deps.requiresToken, ...(deps.oauth === undefined ? {} : { oauth: deps.oauth }) });
+  return security === undefined ? {} : { security };
+}
 
 export function buildCapabilityStatement(baseUrl: string, deps: MetadataDeps): CapabilityStatement {
   return {
@@ -32,9 +40,7 @@ export function buildCapabilityStatement(baseUrl: string, deps: MetadataDeps): C
     rest: [
       {
         mode: 'server',
-        ...(deps.requiresToken
-          ? { security: { description: 'Send Authorization: Bearer <API token> with every ImagingStudy request.' } }
-          : {}),
+        ...securityOf(deps),
         resource: [
           {
             type: 'ImagingStudy',
