@@ -104,6 +104,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     format: 'imagingstudy',
     endpoint: { kind: 'dicomweb', baseUrl: config.dicomWebUrl },
     ...(config.timezone === undefined ? {} : { timezone: config.timezone }),
+    maxInstancesListed: config.maxInstancesListed,
   };
   const push =
     config.fhirServerUrl === undefined

@@ -11,6 +11,7 @@ export const OUTPUT_OPTIONS = {
   'fhir-version': { type: 'string' },
   format: { type: 'string' },
   'no-instances': { type: 'boolean' },
+  'max-instances-listed': { type: 'string' },
   timezone: { type: 'string' },
   id: { type: 'string' },
   'patient-id-system': { type: 'string' },
@@ -26,6 +27,9 @@ export const OUTPUT_OPTIONS_HELP: readonly string[] = [
   '                           resources, ready to POST to a FHIR server (default: imagingstudy)',
   '  --no-instances           omit series[].instance[] (huge studies); counts are kept',
   '                           (default: instances included)',
+  '  --max-instances-listed <n>',
+  '                           omit series[].instance[] only when the study has more than <n>',
+  '                           instances, e.g. 5000 for a FHIR server; counts are kept (default: no limit)',
   '  --timezone <zone>        IANA zone (Europe/Berlin) or UTC offset (+01:00) for study and series',
   '                           times when a file has no Timezone Offset From UTC (0008,0201)',
   '                           (default: none; such times are dropped and the date alone is kept)',
@@ -41,6 +45,7 @@ export interface OutputOptionValues {
   'fhir-version'?: string | undefined;
   format?: string | undefined;
   'no-instances'?: boolean | undefined;
+  'max-instances-listed'?: string | undefined;
   timezone?: string | undefined;
   id?: string | undefined;
   'patient-id-system'?: string | undefined;
@@ -93,6 +98,12 @@ function validateSystem(value: string): string {
   throw new UsageError(`--patient-id-system must be an absolute URI, got '${value}'`, 'for example: --patient-id-system urn:oid:1.2.3.4 or https://hospital.example/mrn');
 }
 
+function validateInstanceLimit(value: string): number {
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text);
+  throw new UsageError(`--max-instances-listed must be a non-negative integer, got '${value}'`, 'for example: --max-instances-listed 5000');
+}
+
 /** Turns parsed option values into converter options; throws {@link UsageError} on a bad value. */
 export function toConvertOptions(values: OutputOptionValues): ConvertOptions {
   const options: ConvertOptions = {
@@ -101,6 +112,7 @@ export function toConvertOptions(values: OutputOptionValues): ConvertOptions {
     includeInstances: values['no-instances'] !== true,
     idStrategy: values.id === undefined ? 'uid' : oneOf('id', values.id, ID_STRATEGIES, (v) => v.toLowerCase()),
   };
+  if (values['max-instances-listed'] !== undefined) options.maxInstancesListed = validateInstanceLimit(values['max-instances-listed']);
   if (values.timezone !== undefined) options.timezone = validateTimezone(values.timezone);
   if (values['patient-id-system'] !== undefined) options.patientIdentifierSystem = validateSystem(values['patient-id-system']);
   if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out needs a file name');

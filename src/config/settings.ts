@@ -8,6 +8,14 @@ import { z } from 'zod';
 import { createOffsetResolver } from '../convert/values/offset.js';
 import { parseDuration } from './duration.js';
 
+/**
+ * Default of MAX_INSTANCES_LISTED. An instance entry is ~200 bytes of JSON, so 5,000 instances
+ * keep an ImagingStudy near 1 MB: a size FHIR servers take in one request, index and return
+ * without raising their default body limits, where a 30,000-instance study's lists alone are
+ * ~6 MB. Most studies (CT, MR, a cardiac CT of 3,000 images) stay listed in full.
+ */
+export const DEFAULT_MAX_INSTANCES_LISTED = 5000;
+
 export interface Setting<S extends z.ZodType = z.ZodType> {
   env: string;
   flag: string;
@@ -227,6 +235,14 @@ export const settings = {
     description: 'Studies converted at the same time',
     defaultText: '4',
     schema: integer(1, 64, 4),
+  }),
+  maxInstancesListed: setting({
+    env: 'MAX_INSTANCES_LISTED',
+    flag: '--max-instances-listed',
+    description:
+      'Studies with more instances than this are stored and published without series[].instance[] (counts stay exact; 0: never list instances)',
+    defaultText: String(DEFAULT_MAX_INSTANCES_LISTED),
+    schema: integer(0, 1_000_000_000, DEFAULT_MAX_INSTANCES_LISTED),
   }),
   fhirServerUrl: setting({
     env: 'FHIR_SERVER_URL',

@@ -101,7 +101,8 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
       ? undefined
       : registry.addFromElements(referrerDs, Tag.ReferringPhysicianName, Tag.ReferringPhysicianIdentificationSequence)[0];
 
-  const series = grouped.series.map((s) => seriesModel(s, registry, resolveOffset, options.includeInstances !== false, issues));
+  const listed = listInstances(grouped.series, options, issues);
+  const series = grouped.series.map((s) => seriesModel(s, registry, resolveOffset, listed, issues));
   const modalities = [...new Set(series.filter((s) => s.modalityKnown).map((s) => s.modality.code as string))]
     .sort()
     .map((code): Coding => ({ system: DCM_SYSTEM, code }));
@@ -153,6 +154,20 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   if (height !== undefined) model.heightM = height;
   model.issues = uniqueIssues(issues);
   return model;
+}
+
+/** Whether `series[].instance[]` is written: not with `includeInstances: false`, nor above `maxInstancesListed`. */
+function listInstances(series: ReadonlyArray<{ instances: readonly unknown[] }>, options: ConvertOptions, issues: ConversionIssue[]): boolean {
+  if (options.includeInstances === false) return false;
+  const max = options.maxInstancesListed;
+  if (max === undefined) return true;
+  const count = series.reduce((sum, s) => sum + s.instances.length, 0);
+  if (count <= max) return true;
+  issues.push({
+    code: 'instances-not-listed',
+    message: `${count} instances, more than the ${max} listed at most: series[].instance[] omitted, counts kept`,
+  });
+  return false;
 }
 
 /** The same problem in many datasets or series is one issue. */

@@ -17,6 +17,11 @@ export interface ConvertOptions {
   format?: OutputFormat;
   /** Emit `series[].instance[]`; default true. Off for huge studies. */
   includeInstances?: boolean;
+  /**
+   * Omit `series[].instance[]` when the study has more instances than this (counts stay exact),
+   * so a huge study stays a resource a FHIR server takes comfortably; default: no limit.
+   */
+  maxInstancesListed?: number;
   /** IANA zone (`Europe/Berlin`) or fixed offset (`+01:00`) used when a dataset has no Timezone Offset From UTC. */
   timezone?: string;
   /** `uid` (default): the id is the Study Instance UID; `uuid`: a UUID v5 of it. */
@@ -31,7 +36,7 @@ export type ConversionOutput = ImagingStudyR4 | ImagingStudyR5 | BundleR4 | Bund
 
 /** Something in the input worth telling the user about; the conversion still succeeded. */
 export interface ConversionIssue {
-  code: 'duplicate-instance' | 'missing-series-uid' | 'missing-sop-instance-uid' | 'invalid-value';
+  code: 'duplicate-instance' | 'missing-series-uid' | 'missing-sop-instance-uid' | 'invalid-value' | 'instances-not-listed';
   message: string;
 }
 

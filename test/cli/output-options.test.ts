@@ -16,6 +16,7 @@ describe('toConvertOptions', () => {
         'fhir-version': 'r5',
         format: 'Bundle',
         'no-instances': true,
+        'max-instances-listed': '5000',
         timezone: 'europe/berlin',
         id: 'UUID',
         'patient-id-system': 'urn:oid:1.2.3',
@@ -24,6 +25,7 @@ describe('toConvertOptions', () => {
       fhirVersion: 'R5',
       format: 'bundle',
       includeInstances: false,
+      maxInstancesListed: 5000,
       timezone: 'Europe/Berlin',
       idStrategy: 'uuid',
       patientIdentifierSystem: 'urn:oid:1.2.3',
@@ -37,6 +39,8 @@ describe('toConvertOptions', () => {
     [{ timezone: 'Mars/Olympus' }, /--timezone is not a known IANA time zone/],
     [{ 'patient-id-system': 'hospital mrn' }, /--patient-id-system must be an absolute URI/],
     [{ out: '' }, /--out needs a file name/],
+    [{ 'max-instances-listed': '-1' }, /--max-instances-listed must be a non-negative integer, got '-1'/],
+    [{ 'max-instances-listed': '5k' }, /--max-instances-listed must be a non-negative integer/],
   ])('rejects %o with a usage error', (values, message) => {
     expect(() => toConvertOptions(values)).toThrow(UsageError);
     expect(() => toConvertOptions(values)).toThrow(message);
