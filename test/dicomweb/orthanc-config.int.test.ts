@@ -10,8 +10,7 @@ const CT_STUDY_UID = '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322';
 /** The shipped example, with only the container paths swapped for this machine's. */
 function exampleConfig(): Record<string, unknown> {
   const config = JSON.parse(readFileSync(resolve(REPO, 'orthanc/orthanc.json'), 'utf8')) as Record<string, unknown>;
-  expect(config.Plugins).toEqual(['/usr/share/orthanc/plugins']);
-  expect(config.LuaScripts).toEqual(['/etc/orthanc/dicom2fhir.lua']);
+  expect(config.LuaScripts).toEqual(['/etc/orthanc/dicom2fhir.lua', '/etc/orthanc/allowed-aets.lua']);
   return {
     ...config,
     Plugins: [DICOMWEB_PLUGIN],
@@ -28,7 +27,7 @@ describe('example Orthanc configuration (orthanc/orthanc.json)', () => {
       config: exampleConfig(),
       username: 'dicom2fhir',
       password: 'example-password',
-      env: { ORTHANC_DICOM2FHIR_PASSWORD: 'example-password', ORTHANC_NAME: 'EXAMPLE' },
+      env: { ORTHANC_DICOM2FHIR_PASSWORD: 'example-password', ORTHANC_ADMIN_PASSWORD: 'example-admin-password', ORTHANC_NAME: 'EXAMPLE' },
     });
     await orthanc.upload([CT]);
   });
