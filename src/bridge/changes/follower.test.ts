@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../../test/bridge/core/fakes.js';
+import { memoryLogger } from '../../../test/support/fakes.js';
 import { openStudyStore, type BridgeStore } from '../store/index.js';
 import { createChangeFeedFollower } from './follower.js';
 

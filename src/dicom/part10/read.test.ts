@@ -2,7 +2,6 @@ import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { FIRST_READ_BYTES, readDicomHeader, readDicomHeaderSync } from './read.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
@@ -96,11 +95,5 @@ describe.each([
 
   it('reports unreadable for a directory', async () => {
     expect(await readHeader(dir)).toEqual({ ok: false, reason: 'unreadable', detail: 'not a regular file' });
-  });
-
-  it('reports unreadable for a FIFO without waiting for a writer', async () => {
-    const path = join(dir, `fifo-${_name}`);
-    execFileSync('mkfifo', [path]);
-    expect(await readHeader(path)).toEqual({ ok: false, reason: 'unreadable', detail: 'not a regular file' });
   });
 });
