@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logging/index.js';
 import { createAccessTokenVerifier } from '../../src/server/auth/access-token.js';
 import { createAuditLog, type AuditLog } from '../../src/server/audit/audit-log.js';
 import { createHttpListener, type HttpAppDeps } from '../../src/server/index.js';
-import { logLines, makeStudy, RecordingSync, tempStore } from '../server/fixtures.js';
+import { logLines, makeStudy, RecordingSync, tempStore } from '../support/server-fixtures.js';
 import { accessToken, segment, signingKey, startIssuer, type SigningKey, type TestIssuer } from '../support/issuer.js';
 
 const UID = '1.2.826.0.1.3680043.8.498.61';
