@@ -7,14 +7,14 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.js';
 import type { ConvertOptions } from '../convert/options.js';
 import { createDicomWebClient, fetchStudyDatasets, searchStudies } from '../dicomweb/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { isLoopbackHost } from '../config/loopback.js';
-import { createHttpListener, type ReadinessCheck } from '../server/index.js';
+import { createHttpListener, createHttpServer, type ReadinessCheck } from '../server/index.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '../server/auth/access-token.js';
 import type { OAuthDiscovery } from '../server/auth/discovery.js';
 import { createAuditLog } from '../server/audit/audit-log.js';
@@ -187,7 +187,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     ...(push === undefined ? {} : { push }),
     logger: httpLogger,
   });
-  const server: Server = createServer(listener).listen(config.port, config.host);
+  const server: Server = createHttpServer(listener).listen(config.port, config.host);
   await once(server, 'listening').catch(async (error: unknown) => {
     // Nothing was started yet but the store: close it so the database is left clean (port in use, bad host).
     await sync.stop();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point of the `dicom2fhir` command: dispatches to one module per sub-command. */
 import { fileURLToPath } from 'node:url';
+import { escapeControlCharacters } from '../text/control-characters.js';
 
 interface Command {
   summary: string;
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (command === undefined) {
-    process.stderr.write(`dicom2fhir: unknown command '${name}'\n\n${usage()}\n`);
+    process.stderr.write(`dicom2fhir: unknown command '${escapeControlCharacters(name)}'\n\n${usage()}\n`);
     return 2;
   }
   const module = await command.load();
@@ -60,7 +61,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === (await i
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`dicom2fhir: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`dicom2fhir: unexpected error: ${escapeControlCharacters(error instanceof Error ? error.message : String(error))}\n`);
       process.exitCode = 1;
     },
   );

@@ -23,6 +23,15 @@ describe('reportError', () => {
     expect(out.lines).toEqual(['dicom2fhir convert: no DICOM instance found\n']);
   });
 
+  it('escapes control characters in every message, so a quoted value cannot drive the terminal', () => {
+    const out = sink();
+    expect(reportError('convert', new FolderError('no-dicom', 'no DICOM instance found in /data/\u001b[2Jx\u009b'), out)).toBe(2);
+    expect(reportError('convert', new UsageError('bad value \u0007', 'hint \u0001'), out)).toBe(2);
+    expect(reportError('convert', new Error('server said \r\u001b[31mOK'), out, {})).toBe(1);
+    expect(out.lines.join('')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(out.lines[0]).toBe('dicom2fhir convert: no DICOM instance found in /data/\\x1b[2Jx\\x9b\n');
+  });
+
   it('exits 1 for anything else, without a stack unless DEBUG is set', () => {
     const quiet = sink();
     expect(reportError('convert', new Error('disk on fire'), quiet, {})).toBe(1);

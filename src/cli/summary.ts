@@ -1,6 +1,7 @@
 /** The lines a conversion leaves on stderr: counts and issues, never patient data. */
 import type { Conversion } from '../convert/options.js';
 import { countSkipReasons, type SkippedFile } from '../folder/skip.js';
+import { escapeControlCharacters } from '../text/control-characters.js';
 
 function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
@@ -22,5 +23,7 @@ export function formatSummary(outputs: readonly Conversion[], skipped: readonly 
 
 /** One line per conversion issue (duplicates, invalid values), tagged with its study's UID. */
 export function formatIssues(outputs: readonly Conversion[]): string[] {
-  return outputs.flatMap((o) => o.issues.map((issue) => `warning: study ${o.studyInstanceUid}: ${issue.code}: ${issue.message}`));
+  return outputs.flatMap((o) =>
+    o.issues.map((issue) => escapeControlCharacters(`warning: study ${o.studyInstanceUid}: ${issue.code}: ${issue.message}`)),
+  );
 }

@@ -4,6 +4,7 @@
  * and credentials that might still reach a log object by mistake.
  */
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { escapeControlCharactersDeep } from '../text/control-characters.js';
 
 export type { Logger } from 'pino';
 
@@ -34,6 +35,12 @@ export interface LoggerOptions {
 }
 
 export function createLogger({ level = 'info', destination }: LoggerOptions = {}): Logger {
-  const options = { level, base: { service: 'dicom2fhir' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = {
+    level,
+    base: { service: 'dicom2fhir' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // JSON escapes C0 control characters but not DEL and C1, which terminals also obey.
+    formatters: { log: (record: Record<string, unknown>) => escapeControlCharactersDeep(record) },
+  };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

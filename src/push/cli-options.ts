@@ -1,5 +1,6 @@
 /** Posting a converted Bundle from the command line: the server's answer on stdout, its refusal as one paragraph. */
 import type { Bundle } from 'fhir/r4';
+import { escapeControlCharacters } from '../text/control-characters.js';
 import { FhirServerError } from './fhir-server-error.js';
 import { postBundle, type PostBundleOptions } from './post-bundle.js';
 import { parsePostOptions, type PostOptionValues } from './post-options.js';
@@ -10,7 +11,7 @@ export interface PostIo {
 }
 
 function usageError(stderr: { write(text: string): unknown }, message: string): number {
-  stderr.write(`dicom2fhir: ${message}\n`);
+  stderr.write(`dicom2fhir: ${escapeControlCharacters(message)}\n`);
   return 2;
 }
 
@@ -34,7 +35,7 @@ export async function postTransaction(
     return 0;
   } catch (error) {
     if (error instanceof FhirServerError) {
-      stderr.write(`dicom2fhir: posting the Bundle failed. ${error.message}\n`);
+      stderr.write(`dicom2fhir: posting the Bundle failed. ${escapeControlCharacters(error.message)}\n`);
       return 1;
     }
     throw error;

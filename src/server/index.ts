@@ -2,6 +2,8 @@
 export { createHttpApp, toFhirRequest } from './express.js';
 export type { HttpAppDeps } from './express.js';
 export { createHttpListener } from './listener.js';
+export { createHttpServer, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, CONNECTIONS_CHECKING_INTERVAL_MS } from './http-server.js';
+export type { HttpServerTimeouts } from './http-server.js';
 export type { HttpListenerOptions } from './listener.js';
 export { DEFAULT_STUDY_TEXT_CACHE_BYTES } from './direct-read/study-text-cache.js';
 export * from './outcomes.js';

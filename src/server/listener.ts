@@ -1,6 +1,6 @@
 /**
  * The bridge's HTTP request listener: the direct read of stored studies first, Express for every
- * request it leaves (see `direct-read/direct-read.ts`). Serve it with `http.createServer`.
+ * request it leaves (see `direct-read/direct-read.ts`). Serve it with `createHttpServer` (its timeouts).
  */
 import type { RequestListener } from 'node:http';
 import { StudyTextCache } from './direct-read/study-text-cache.js';

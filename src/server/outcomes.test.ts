@@ -28,9 +28,18 @@ describe('outcomes', () => {
     expect(JSON.stringify(normalized)).not.toContain('secret');
   });
 
-  it('turns a body-parser client error into a 400', () => {
-    const outcome = normalizeOperationOutcome(Object.assign(new Error('too large'), { status: 413, type: 'entity.too.large' }));
-    expect(getStatus(outcome)).toBe(400);
-    expect(outcome.issue[0]?.details?.text).toContain('entity.too.large');
+  it('turns a body-parser client error into a 400, and a body above the limit into a 413', () => {
+    const malformed = normalizeOperationOutcome(Object.assign(new Error('bad json'), { status: 400, type: 'entity.parse.failed' }));
+    expect(getStatus(malformed)).toBe(400);
+    expect(malformed.issue[0]?.details?.text).toContain('entity.parse.failed');
+    const tooLarge = normalizeOperationOutcome(Object.assign(new Error('too large'), { status: 413, type: 'entity.too.large', limit: 16384 }));
+    expect(getStatus(tooLarge)).toBe(413);
+    expect(tooLarge.issue[0]).toMatchObject({ code: 'too-long', details: { text: 'Request body larger than 16384 bytes' } });
+  });
+
+  it('escapes control characters in the texts and expressions it builds', () => {
+    const outcome = badRequest('Unknown search parameter a\u0001\u009b', 'a\u0001\u009b');
+    expect(outcome.issue[0]?.details?.text).toBe('Unknown search parameter a\\x01\\x9b');
+    expect(outcome.issue[0]?.expression).toEqual(['a\\x01\\x9b']);
   });
 });

@@ -4,6 +4,7 @@
  * one error type that carries an outcome, so routes throw and a single Express handler answers.
  */
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+import { escapeControlCharacters } from '../text/control-characters.js';
 
 type IssueCode = OperationOutcomeIssue['code'];
 
@@ -17,12 +18,14 @@ const GONE_ID = 'gone';
 const UNAUTHORIZED_ID = 'unauthorized';
 const FORBIDDEN_ID = 'forbidden';
 const BAD_REQUEST_ID = 'bad-request';
+const PAYLOAD_TOO_LARGE_ID = 'payload-too-large';
 const SERVER_ERROR_ID = 'server-error';
 const SERVICE_UNAVAILABLE_ID = 'service-unavailable';
 
+/** Texts and expressions may quote the request (a parameter name): control characters are escaped. */
 function outcome(id: string, severity: OperationOutcomeIssue['severity'], code: IssueCode, text: string, expression?: string): OperationOutcome {
-  const issue: OperationOutcomeIssue = { severity, code, details: { text } };
-  if (expression !== undefined) issue.expression = [expression];
+  const issue: OperationOutcomeIssue = { severity, code, details: { text: escapeControlCharacters(text) } };
+  if (expression !== undefined) issue.expression = [escapeControlCharacters(expression)];
   return { resourceType: 'OperationOutcome', id, issue: [issue] };
 }
 
@@ -49,6 +52,11 @@ export function badRequest(details: string, expression?: string): OperationOutco
   return outcome(BAD_REQUEST_ID, 'error', 'invalid', details, expression);
 }
 
+/** 413: a request body above the route's limit (RFC 9110 §15.5.14). */
+export function payloadTooLarge(details: string): OperationOutcome {
+  return outcome(PAYLOAD_TOO_LARGE_ID, 'error', 'too-long', details);
+}
+
 export function serviceUnavailable(details = 'Service unavailable'): OperationOutcome {
   return outcome(SERVICE_UNAVAILABLE_ID, 'error', 'transient', details);
 }
@@ -63,6 +71,7 @@ const STATUS_BY_ID: Record<string, number> = {
   [FORBIDDEN_ID]: 403,
   [NOT_FOUND_ID]: 404,
   [GONE_ID]: 410,
+  [PAYLOAD_TOO_LARGE_ID]: 413,
   [SERVER_ERROR_ID]: 500,
   [SERVICE_UNAVAILABLE_ID]: 503,
 };
@@ -90,13 +99,17 @@ export class OperationOutcomeError extends Error {
 
 /**
  * The outcome to answer for anything thrown: an `OperationOutcomeError` keeps its own, Express'
- * body-parser errors (malformed JSON, body too large: `status`/`statusCode` 4xx) become 400, and
- * everything else a 500 whose text does not leak internals.
+ * body-parser errors (`status`/`statusCode` 4xx) become 413 for a body above the limit and 400
+ * otherwise (malformed JSON…), and everything else a 500 whose text does not leak internals.
  */
 export function normalizeOperationOutcome(err: unknown): OperationOutcome {
   if (err instanceof OperationOutcomeError) return err.outcome;
   if (typeof err === 'object' && err !== null) {
     const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+    if (status === 413) {
+      const limit = (err as { limit?: unknown }).limit;
+      return payloadTooLarge(typeof limit === 'number' ? `Request body larger than ${limit} bytes` : 'Request body too large');
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const type = (err as { type?: unknown }).type;
       return badRequest(typeof type === 'string' ? `Invalid request body (${type})` : 'Invalid request');

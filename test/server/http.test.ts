@@ -121,7 +121,7 @@ describe('HTTP API', () => {
     const malformed = await post('{"ID":');
     expect([malformed.status, ((await malformed.json()) as OperationOutcome).issue[0]?.code]).toEqual([400, 'invalid']);
     const huge = await post(JSON.stringify({ ID: 'x'.repeat(20_000) }));
-    expect(huge.status).toBe(400);
+    expect(huge.status).toBe(413);
     const wrong = await post(JSON.stringify({ ID: '6b9e19d9-62094390-5f9ddb01-4a191ae7-9766b715', StudyInstanceUID: '1.2.3' }), 'Bearer wrong');
     expect(wrong.status).toBe(401);
     const unauthenticatedMalformed = await post('{"ID":', 'Bearer wrong');

@@ -8,6 +8,7 @@ import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_HELP, toConvertOptions, writeOutput, typ
 import { createProgress } from '../progress.js';
 import { reportError } from '../report-error.js';
 import { formatIssues, formatSummary } from '../summary.js';
+import { escapeControlCharacters } from '../../text/control-characters.js';
 import { UsageError } from '../usage-error.js';
 
 /** The command's parseArgs specs: the shared output and publishing options plus the folder's own. */
@@ -92,7 +93,7 @@ export async function run(argv: string[], io: ConvertIo = { stderr: process.stde
     io.stderr.write(formatSummary(result.outputs, result.skipped, split) + '\n');
     for (const line of formatIssues(result.outputs)) io.stderr.write(line + '\n');
     for (const url of combined?.conflicts ?? []) {
-      io.stderr.write(`warning: entry ${url} differs between studies; the first study's entry was kept\n`);
+      io.stderr.write(`warning: entry ${escapeControlCharacters(url)} differs between studies; the first study's entry was kept\n`);
     }
     if (post === undefined) return 0;
     // Loaded only when posting, so a plain conversion does not start the HTTP client.

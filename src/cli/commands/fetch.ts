@@ -1,7 +1,9 @@
 /** `dicom2fhir fetch <StudyInstanceUID> --url <base>`: one study from a DICOMweb server to FHIR JSON. */
 import { parseArgs } from 'node:util';
 import { OUTPUT_OPTIONS, OUTPUT_OPTIONS_HELP, toConvertOptions, writeOutput } from '../output-options.js';
+import { escapeControlCharacters } from '../../text/control-characters.js';
 import { reportError } from '../report-error.js';
+import { formatIssues } from '../summary.js';
 import { UsageError } from '../usage-error.js';
 
 /** The command's parseArgs specs: the shared output options plus the server's. */
@@ -152,9 +154,7 @@ export async function run(
     io.stderr.write(
       `${conversion.numberOfInstances} instance${conversion.numberOfInstances === 1 ? '' : 's'} in ${conversion.numberOfSeries} series from ${client.baseUrl}\n`,
     );
-    for (const issue of conversion.issues) {
-      io.stderr.write(`warning: study ${conversion.studyInstanceUid}: ${issue.code}: ${issue.message}\n`);
-    }
+    for (const line of formatIssues([conversion])) io.stderr.write(`${line}\n`);
     return 0;
   } catch (error) {
     return reportError('fetch', error, io.stderr);
@@ -171,7 +171,7 @@ function reportServerError(
 ): number {
   const prefix = 'dicom2fhir fetch: ';
   if (error.status === 401 || error.status === 403) {
-    stderr.write(`${prefix}${error.message}. The server refused the credentials; check --username/--password or --token.\n`);
+    stderr.write(`${prefix}${escapeControlCharacters(error.message)}. The server refused the credentials; check --username/--password or --token.\n`);
     return 2;
   }
   const advice =
@@ -186,6 +186,6 @@ function reportServerError(
             : error.failure === 'too-large'
               ? "One instance's metadata is larger than the converter holds at once; see the server's log."
               : "See the server's log for the cause.";
-  stderr.write(`${prefix}${error.message}. ${advice}\n`);
+  stderr.write(`${prefix}${escapeControlCharacters(error.message)}. ${advice}\n`);
   return 1;
 }

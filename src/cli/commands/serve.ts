@@ -5,6 +5,7 @@
  */
 import { loadConfig, settings, type Setting, type SettingKey } from '../../config/index.js';
 import { createLogger } from '../../logging/index.js';
+import { escapeControlCharacters } from '../../text/control-characters.js';
 
 const keys = Object.keys(settings) as SettingKey[];
 
@@ -61,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = loadConfig({ ...process.env, ...args.env });
   const problems = [...args.problems, ...(loaded.ok ? [] : loaded.problems)];
   if (!loaded.ok || problems.length > 0) {
-    process.stderr.write(`dicom2fhir serve: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n\nRun \`dicom2fhir serve --help\` for every option.\n`);
+    process.stderr.write(`dicom2fhir serve: invalid configuration:\n${problems.map((p) => `  - ${escapeControlCharacters(p)}`).join('\n')}\n\nRun \`dicom2fhir serve --help\` for every option.\n`);
     return 2;
   }
   const logger = createLogger({ level: loaded.config.logLevel });

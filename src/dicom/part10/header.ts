@@ -14,6 +14,7 @@ import {
   OutOfBytes,
   type ElementFilter,
 } from './dataset-parser.js';
+import { escapeControlCharacters } from '../../text/control-characters.js';
 import { HeaderParseError, type HeaderResult } from './result.js';
 import {
   encodingOf,
@@ -156,7 +157,7 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
     } else if (declared !== undefined) {
       encoding = sniffEncoding(bytes, pos, isDatasetGroup) === EXPLICIT_LE ? EXPLICIT_LE : undefined;
       if (encoding === undefined) {
-        return { ok: false, reason: 'unsupported-transfer-syntax', detail: `transfer syntax ${declared}` };
+        return { ok: false, reason: 'unsupported-transfer-syntax', detail: `transfer syntax ${escapeControlCharacters(declared)}` };
       }
     } else {
       encoding = sniffEncoding(bytes, pos, isDatasetGroup);
