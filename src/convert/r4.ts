@@ -6,12 +6,13 @@ import type {
   ImagingStudySeriesPerformer,
   Resource,
 } from 'fhir/r4';
+import type { InstanceElement, SeriesElement, StudyElement } from './elements.js';
 import { defined, nonEmpty } from './fields.js';
 import type { InstanceModel, SeriesModel, StudyModel } from './model.js';
 import type { Placement } from './placement.js';
 
 export function instanceR4(instance: InstanceModel): ImagingStudySeriesInstance {
-  return defined<ImagingStudySeriesInstance, 'uid' | 'sopClass' | 'number' | 'title'>({
+  return defined<ImagingStudySeriesInstance, InstanceElement>({
     uid: instance.uid,
     sopClass: instance.sopClass,
     number: instance.number,
@@ -24,20 +25,7 @@ function seriesR4(series: SeriesModel, placement: Placement): ImagingStudySeries
     function: p.function,
     actor: placement.practitioner(p.practitioner),
   }));
-  return defined<
-    ImagingStudySeries,
-    | 'uid'
-    | 'number'
-    | 'modality'
-    | 'description'
-    | 'numberOfInstances'
-    | 'bodySite'
-    | 'laterality'
-    | 'specimen'
-    | 'started'
-    | 'performer'
-    | 'instance'
-  >({
+  return defined<ImagingStudySeries, SeriesElement>({
     uid: series.uid,
     number: series.number,
     modality: series.modality,
@@ -54,26 +42,7 @@ function seriesR4(series: SeriesModel, placement: Placement): ImagingStudySeries
 
 /** The R4 ImagingStudy; `contained` holds the Patient/Practitioners/Endpoint in the self-contained form. */
 export function imagingStudyR4(model: StudyModel, placement: Placement, contained: Resource[]): ImagingStudy {
-  return defined<
-    ImagingStudy,
-    | 'id'
-    | 'contained'
-    | 'identifier'
-    | 'status'
-    | 'modality'
-    | 'subject'
-    | 'started'
-    | 'basedOn'
-    | 'referrer'
-    | 'endpoint'
-    | 'numberOfSeries'
-    | 'numberOfInstances'
-    | 'procedureCode'
-    | 'location'
-    | 'reasonCode'
-    | 'description'
-    | 'series'
-  >(
+  return defined<ImagingStudy, StudyElement | 'procedureCode' | 'reasonCode'>(
     {
       id: placement.id,
       contained: nonEmpty(contained),

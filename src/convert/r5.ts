@@ -12,6 +12,7 @@ import type {
   ImagingStudySeriesInstance,
   Resource,
 } from 'fhir/r5';
+import type { InstanceElement, SeriesElement, StudyElement } from './elements.js';
 import { defined, nonEmpty } from './fields.js';
 import { codingR5, conceptR5, identifierR5, referenceR5 } from './r5-types.js';
 import type { SeriesModel, StudyModel } from './model.js';
@@ -30,20 +31,7 @@ function reference(value: CodeableConceptR4): CodeableReference {
 }
 
 function seriesR5(series: SeriesModel, placement: Placement): ImagingStudySeries {
-  return defined<
-    ImagingStudySeries,
-    | 'uid'
-    | 'number'
-    | 'modality'
-    | 'description'
-    | 'numberOfInstances'
-    | 'bodySite'
-    | 'laterality'
-    | 'specimen'
-    | 'started'
-    | 'performer'
-    | 'instance'
-  >({
+  return defined<ImagingStudySeries, SeriesElement>({
     uid: series.uid,
     number: series.number,
     modality: concept(series.modality),
@@ -61,7 +49,7 @@ function seriesR5(series: SeriesModel, placement: Placement): ImagingStudySeries
     ),
     instance: nonEmpty(
       series.instances.map((i) =>
-        defined<ImagingStudySeriesInstance, 'uid' | 'sopClass' | 'number' | 'title'>({
+        defined<ImagingStudySeriesInstance, InstanceElement>({
           uid: i.uid,
           sopClass: codingR5(i.sopClass),
           number: i.number,
@@ -74,26 +62,7 @@ function seriesR5(series: SeriesModel, placement: Placement): ImagingStudySeries
 
 /** The R5 ImagingStudy, element order as in the R5 resource definition. */
 export function imagingStudyR5(model: StudyModel, placement: Placement, contained: Resource[]): ImagingStudy {
-  return defined<
-    ImagingStudy,
-    | 'id'
-    | 'contained'
-    | 'identifier'
-    | 'status'
-    | 'modality'
-    | 'subject'
-    | 'started'
-    | 'basedOn'
-    | 'referrer'
-    | 'procedure'
-    | 'location'
-    | 'reason'
-    | 'description'
-    | 'numberOfSeries'
-    | 'numberOfInstances'
-    | 'endpoint'
-    | 'series'
-  >(
+  return defined<ImagingStudy, StudyElement | 'procedure' | 'reason'>(
     {
       id: placement.id,
       contained: nonEmpty(contained),
