@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseServeArgs, serveHelp } from '../../src/cli/commands/serve.js';
 import { settings } from '../../src/config/index.js';
@@ -35,5 +36,12 @@ describe('dicom2fhir serve options', () => {
     expect(result.stderr).toContain('PORT: must be an integer from 0 to 65535');
     expect(result.stderr).toContain('SYNC_CRON: must be a cron expression');
     expect(result.stderr).toContain('FHIR_VERSION:');
+  });
+});
+
+describe('README', () => {
+  it('documents every environment variable of serve', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const s of Object.values(settings)) expect(readme).toContain(`\`${s.env}\``);
   });
 });
