@@ -7,7 +7,8 @@
  * is compared with the study's local wall-clock time.
  */
 
-export type DatePrefix = 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge';
+/** `sa` (starts after) and `eb` (ends before) equal `gt` and `lt` here: a start is one point at its precision. */
+export type DatePrefix = 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge' | 'sa' | 'eb';
 
 /** Precision levels: 1 year, 2 month, 3 day, 4 minute, 5 second, 6 millisecond. */
 export interface FhirDateValue {
@@ -79,8 +80,10 @@ export function prefixMatches(prefix: DatePrefix, comparison: number): boolean {
     case 'ne':
       return comparison !== 0;
     case 'lt':
+    case 'eb':
       return comparison < 0;
     case 'gt':
+    case 'sa':
       return comparison > 0;
     case 'le':
       return comparison <= 0;

@@ -8,6 +8,9 @@
  * test that opens a store of every earlier version (`migrate(db, olderVersion)` builds one).
  */
 import type { Database } from 'better-sqlite3';
+import type { ImagingStudy } from '../../convert/options.js';
+import { instanceIndexOfResource } from './instance-index.js';
+import { searchTables } from './search-tables.js';
 
 export interface Migration {
   /** 1, 2, 3…: the `user_version` the database has once this migration ran. */
@@ -87,9 +90,83 @@ CREATE TABLE IF NOT EXISTS orthanc_studies (
 );
 `;
 
+/**
+ * Version 2: the tables of the FHIR search parameters (`search-index.ts`): token rows
+ * `(param, system, code)`, string rows for string-like searches, the parameters whose element a
+ * study has (`:missing`), and the instance index (`instance-index.ts`) kept apart from the
+ * resource; plus an index for `_lastUpdated`.
+ */
+const SEARCH_TABLES = `
+CREATE TABLE IF NOT EXISTS study_tokens (
+  study_id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  system TEXT NOT NULL,
+  code TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS study_tokens_code ON study_tokens (param, code);
+CREATE INDEX IF NOT EXISTS study_tokens_study ON study_tokens (study_id);
+
+CREATE TABLE IF NOT EXISTS study_strings (
+  study_id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  value TEXT NOT NULL,
+  normalized TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS study_strings_study ON study_strings (study_id);
+
+CREATE TABLE IF NOT EXISTS study_elements (
+  study_id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  PRIMARY KEY (study_id, param)
+);
+CREATE INDEX IF NOT EXISTS study_elements_param ON study_elements (param);
+
+CREATE TABLE IF NOT EXISTS study_instances (
+  study_id TEXT NOT NULL,
+  series_uid TEXT NOT NULL,
+  sop_instance_uid TEXT NOT NULL,
+  sop_class_uid TEXT
+);
+CREATE INDEX IF NOT EXISTS study_instances_uid ON study_instances (sop_instance_uid);
+CREATE INDEX IF NOT EXISTS study_instances_class ON study_instances (sop_class_uid);
+CREATE INDEX IF NOT EXISTS study_instances_study ON study_instances (study_id);
+
+CREATE INDEX IF NOT EXISTS studies_last_updated ON studies (deleted, last_updated);
+`;
+
+/**
+ * Fills the search tables of every live study of an existing store from its stored resource.
+ * The instance index gets what the resource's instance lists hold; a study stored without them
+ * gets its instances at its next sync.
+ */
+function backfillSearchTables(db: Database): void {
+  const tables = searchTables(db);
+  // Pages of 100 by id: no open cursor while writing, and never every resource in memory at once.
+  const page = db.prepare<[string], { id: string; resource: string }>(
+    'SELECT id, resource FROM studies WHERE deleted = 0 AND resource IS NOT NULL AND id > ? ORDER BY id LIMIT 100',
+  );
+  let after = '';
+  for (let rows = page.all(after); rows.length > 0; rows = page.all(after)) {
+    for (const row of rows) {
+      const resource = JSON.parse(row.resource) as ImagingStudy;
+      tables.writeResource(row.id, resource);
+      tables.writeInstances(row.id, instanceIndexOfResource(resource));
+      after = row.id;
+    }
+  }
+}
+
 /** Every migration, oldest first; numbers are consecutive from 1. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
+  {
+    version: 2,
+    description: 'search parameter tables and instance index, filled for existing studies',
+    up(db) {
+      db.exec(SEARCH_TABLES);
+      backfillSearchTables(db);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

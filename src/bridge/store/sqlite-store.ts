@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { ImagingStudy } from '../../convert/options.js';
 import type {
+  HistoryPage,
+  PutOptions,
   PutOutcome,
   SearchResult,
   StoredStudy,
@@ -24,8 +26,11 @@ import type {
 } from '../types.js';
 import { contentHash } from './canonical.js';
 import { parseFhirDate, startedMatches, startedSortKey, type DatePrefix, type FhirDateValue } from './date-search.js';
-import { DICOM_UID_SYSTEM, extractIndexColumns } from './index-columns.js';
+import { extractIndexColumns } from './index-columns.js';
+import { instanceIndexOfResource } from './instance-index.js';
 import { migrate } from './schema.js';
+import { buildSearchSql, DATE_MATCH_FUNCTION } from './search-sql.js';
+import { searchTables } from './search-tables.js';
 
 export const STORE_FILE_NAME = 'dicom2fhir.sqlite';
 
@@ -51,7 +56,7 @@ export interface PendingSyncStore {
    * failure cleared and, with `dequeue`, its stored queue entry removed — so it leaves the queue
    * exactly when its version is stored.
    */
-  putSynced(studyInstanceUid: string, resource: ImagingStudy, options: { dequeue: boolean }): { outcome: PutOutcome; study: StoredStudy };
+  putSynced(studyInstanceUid: string, resource: ImagingStudy, options: { dequeue: boolean } & PutOptions): { outcome: PutOutcome; study: StoredStudy };
 }
 
 /** What reconciliation needs of every live study, read from index columns only (no JSON parsed). */
@@ -110,8 +115,6 @@ interface FailureRow {
   next_attempt_at: string | null;
 }
 
-const DATE_PREFIXES: readonly DatePrefix[] = ['eq', 'ne', 'lt', 'gt', 'le', 'ge'];
-const SQL_OPERATORS: Record<DatePrefix, string> = { eq: '=', ne: '<>', lt: '<', gt: '>', le: '<=', ge: '>=' };
 
 function toStored(row: VersionRow & { study_uid: string }): StoredStudy {
   const study: StoredStudy = {
@@ -142,17 +145,6 @@ function withMeta(resource: ImagingStudy, versionId: number, lastUpdated: string
   return { resourceType, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as ImagingStudy;
 }
 
-function checkSearch(query: StudySearch): Array<{ prefix: DatePrefix; value: FhirDateValue; text: string }> {
-  if (!Number.isInteger(query.count) || query.count < 0) throw new RangeError(`count must be a non-negative integer, got ${query.count}`);
-  if (!Number.isInteger(query.offset) || query.offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${query.offset}`);
-  return (query.started ?? []).map(({ prefix, value }) => {
-    if (!DATE_PREFIXES.includes(prefix)) throw new RangeError(`unsupported date prefix ${String(prefix)}`);
-    const parsed = parseFhirDate(value);
-    if (parsed === undefined) throw new RangeError(`started must be a FHIR date or dateTime, got ${value}`);
-    return { prefix, value: parsed, text: value };
-  });
-}
-
 /** Opens (creating when needed) `<dataDir>/dicom2fhir.sqlite`; the directory is created too. */
 export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions = {}): BridgeStore {
   mkdirSync(dataDir, { recursive: true });
@@ -167,7 +159,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
   const now = options.now ?? (() => new Date());
 
   const parsedSearchValues = new Map<string, FhirDateValue>();
-  db.function('d2f_started_match', { deterministic: true }, (started: unknown, prefix: unknown, value: unknown) => {
+  db.function(DATE_MATCH_FUNCTION, { deterministic: true }, (started: unknown, prefix: unknown, value: unknown) => {
     const text = String(value);
     let parsed = parsedSearchValues.get(text);
     if (parsed === undefined) {
@@ -204,6 +196,17 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     `SELECT v.id, v.version_id, v.last_updated, v.deleted, v.resource, s.study_uid
      FROM study_versions v JOIN studies s ON s.id = v.id WHERE v.id = ? ORDER BY v.version_id`,
   );
+  const selectVersion = db.prepare<[string, number], VersionRow & { study_uid: string }>(
+    `SELECT v.id, v.version_id, v.last_updated, v.deleted, v.resource, s.study_uid
+     FROM study_versions v JOIN studies s ON s.id = v.id WHERE v.id = ? AND v.version_id = ?`,
+  );
+  const countHistory = db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM study_versions WHERE id = ? AND last_updated >= ?');
+  const selectHistoryPage = db.prepare<[string, string, number, number], VersionRow & { study_uid: string }>(
+    `SELECT v.id, v.version_id, v.last_updated, v.deleted, v.resource, s.study_uid
+     FROM study_versions v JOIN studies s ON s.id = v.id WHERE v.id = ? AND v.last_updated >= ?
+     ORDER BY v.version_id DESC LIMIT ? OFFSET ?`,
+  );
+  const tables = searchTables(db);
   const selectLiveUids = db.prepare<[], { study_uid: string }>('SELECT study_uid FROM studies WHERE deleted = 0 ORDER BY study_uid');
   const selectSummaries = db.prepare<[], { study_uid: string; last_updated: string; started: string | null }>(
     'SELECT study_uid, last_updated, started FROM studies WHERE deleted = 0 ORDER BY study_uid',
@@ -231,7 +234,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
   );
   const selectOrthancId = db.prepare<[string], { study_uid: string }>('SELECT study_uid FROM orthanc_studies WHERE orthanc_id = ?');
 
-  const put = db.transaction((resource: ImagingStudy): { outcome: PutOutcome; study: StoredStudy } => {
+  const put = db.transaction((resource: ImagingStudy, options: PutOptions = {}): { outcome: PutOutcome; study: StoredStudy } => {
     if (typeof resource.id !== 'string' || resource.id === '') throw new TypeError('ImagingStudy has no id');
     const id = resource.id;
     const columns = extractIndexColumns(resource);
@@ -242,6 +245,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
       throw new Error(`study ${columns.studyInstanceUid} is already stored under id ${sameUid.id}, not ${id} (was the id strategy changed?)`);
     }
     if (existing !== undefined && existing.deleted === 0 && existing.content_hash === hash) {
+      if (options.instances !== undefined && tables.instanceCount(id) !== options.instances.length) tables.writeInstances(id, options.instances);
       return { outcome: 'unchanged', study: toStored(existing) };
     }
     const versionId = (existing?.version_id ?? 0) + 1;
@@ -263,13 +267,15 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     for (const identifier of columns.identifiers) insertIdentifier.run(id, identifier.system, identifier.value);
     deleteModalities.run(id);
     for (const code of columns.modalities) insertModality.run(id, code);
+    tables.writeResource(id, resource);
+    tables.writeInstances(id, options.instances ?? instanceIndexOfResource(resource));
     // A study that comes back after a delete is a new resource lifetime (FHIR R4 §3.1.0.4.1: update of a deleted resource creates it).
     const outcome: PutOutcome = existing === undefined || existing.deleted === 1 ? 'created' : 'updated';
     return { outcome, study: toStored({ id, study_uid: columns.studyInstanceUid, version_id: versionId, last_updated: lastUpdated, deleted: 0, resource: stored }) };
   });
 
-  const putSynced = db.transaction((uid: string, resource: ImagingStudy, dequeue: boolean): { outcome: PutOutcome; study: StoredStudy } => {
-    const result = put(resource);
+  const putSynced = db.transaction((uid: string, resource: ImagingStudy, dequeue: boolean, options: PutOptions): { outcome: PutOutcome; study: StoredStudy } => {
+    const result = put(resource, options);
     deleteFailure.run(uid);
     if (dequeue) deletePending.run(uid);
     return result;
@@ -303,63 +309,29 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     insertVersion.run(existing.id, versionId, lastUpdated, 1, null);
     deleteIdentifiers.run(existing.id);
     deleteModalities.run(existing.id);
+    tables.clear(existing.id);
     return true;
   });
 
   function search(query: StudySearch): SearchResult {
-    const started = checkSearch(query);
-    const where: string[] = ['s.deleted = 0'];
-    const params: unknown[] = [];
-    if (query.identifier !== undefined) {
-      const { system, value } = query.identifier;
-      // The value as given, or a bare UID standing for the `urn:oid:` form of the DICOM UID identifier.
-      let clause = 's.id IN (SELECT i.study_id FROM study_identifiers i WHERE i.value IN (?, ?) AND (i.value = ? OR i.system = ?)';
-      params.push(value, `urn:oid:${value}`, value, DICOM_UID_SYSTEM);
-      if (system !== undefined) {
-        clause += ' AND i.system = ?';
-        params.push(system);
-      }
-      where.push(`${clause})`);
-    }
-    if (query.modality !== undefined && query.modality.length > 0) {
-      where.push(
-        `s.id IN (SELECT m.study_id FROM study_modalities m WHERE m.code IN (${query.modality.map(() => '?').join(', ')}))`,
-      );
-      params.push(...query.modality);
-    }
-    for (const condition of started) {
-      if (condition.value.precision <= 3) {
-        // A date-level value compares with the start's local date as written: a string prefix
-        // comparison SQLite does without calling back into JavaScript for each row.
-        const length = condition.text.length;
-        where.push(
-          `(CASE WHEN length(s.started) >= ${length} THEN substr(s.started, 1, ${length}) ${SQL_OPERATORS[condition.prefix]} ? ` +
-            'ELSE d2f_started_match(s.started, ?, ?) = 1 END)',
-        );
-        params.push(condition.text, condition.prefix, condition.text);
-      } else {
-        where.push('d2f_started_match(s.started, ?, ?) = 1');
-        params.push(condition.prefix, condition.text);
-      }
-    }
-    const whereSql = where.join(' AND ');
-    const total = (db.prepare(`SELECT COUNT(*) AS n FROM studies s WHERE ${whereSql}`).get(...params) as { n: number }).n;
-    const rows =
-      query.count === 0
+    const { where, params, orderBy } = buildSearchSql(query);
+    const select = (limit: number): StudyRow[] =>
+      limit === 0
         ? []
-        : (db
-            .prepare(
-              `SELECT s.* FROM studies s WHERE ${whereSql}
-               ORDER BY s.started_sort IS NULL, s.started_sort DESC, s.id ASC LIMIT ? OFFSET ?`,
-            )
-            .all(...params, query.count, query.offset) as StudyRow[]);
-    return { total, studies: rows.map(toStored) };
+        : (db.prepare(`SELECT s.* FROM studies s WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`).all(...params, limit, query.offset) as StudyRow[]);
+    if (query.total === false) {
+      // One row beyond the page says whether a next page exists, without counting every match.
+      const rows = select(query.count + 1);
+      return { more: rows.length > query.count, studies: rows.slice(0, query.count).map(toStored) };
+    }
+    const total = (db.prepare(`SELECT COUNT(*) AS n FROM studies s WHERE ${where}`).get(...params) as { n: number }).n;
+    return { total, studies: select(query.count).map(toStored) };
   }
 
   return {
     database: db,
     path,
-    put: (resource) => put(resource),
+    put: (resource, options) => put(resource, options),
     get(id) {
       const row = selectById.get(id);
       return row === undefined ? undefined : toStored(row);
@@ -389,6 +361,15 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
         return summary;
       }),
     history: (id) => selectHistory.all(id).map(toStored),
+    historyPage(id, { count, offset, since }) {
+      const from = since ?? '';
+      const total = countHistory.get(id, from)?.n ?? 0;
+      return { total, versions: count === 0 || total === 0 ? [] : selectHistoryPage.all(id, from, count, offset).map(toStored) };
+    },
+    getVersionOf(id, versionId) {
+      const row = selectVersion.get(id, versionId);
+      return row === undefined ? undefined : toStored(row);
+    },
     getCursor: (name) => selectCursor.get(name)?.value,
     setCursor(name, value) {
       if (!Number.isSafeInteger(value)) throw new RangeError(`cursor ${name} must be an integer, got ${value}`);
@@ -409,7 +390,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     removePending(uid) {
       deletePending.run(uid);
     },
-    putSynced: (uid, resource, { dequeue }) => putSynced(uid, resource, dequeue),
+    putSynced: (uid, resource, { dequeue, ...options }) => putSynced(uid, resource, dequeue, options),
     listPending: () =>
       selectPending.all().map((row) => ({ studyInstanceUid: row.study_uid, reason: row.reason as SyncReason, queuedAt: row.queued_at })),
     mapOrthancStudyId(orthancId, studyInstanceUid) {

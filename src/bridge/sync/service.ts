@@ -7,6 +7,7 @@
 import type { Dataset } from '../../dicom/dataset.js';
 import { assertValidUid } from '../../dicomweb/uid.js';
 import type { Conversion, ConvertOptions, ImagingStudy } from '../../convert/options.js';
+import { instanceIndexOfDatasets } from '../store/instance-index.js';
 import type { PendingSyncStore } from '../store/sqlite-store.js';
 import type { PutOutcome, StoredStudy, StudyStore, SyncFailure, SyncReason, SyncResult, SyncService } from '../types.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffOptions } from './backoff.js';
@@ -127,7 +128,9 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     }
     // A study asked for again while it ran keeps its entry for the run to come.
     const dequeue = fromQueue && !rerun.has(uid);
-    const { outcome, study } = store.putSynced(uid, conversion.resource as ImagingStudy, { dequeue });
+    // The instance index comes from the datasets: it stays complete when the resource omits its instance lists.
+    const instances = instanceIndexOfDatasets(datasets);
+    const { outcome, study } = store.putSynced(uid, conversion.resource as ImagingStudy, { dequeue, instances });
     if (dequeue) dequeued.add(uid);
     attempts.delete(uid);
     logger.info(
