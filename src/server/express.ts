@@ -17,13 +17,14 @@ import { createAuditLog, type AuditLog } from './audit/audit-log.js';
 import { auditTrail, noteAnsweredStudies } from './audit/express-audit.js';
 import { errorText } from './error-text.js';
 import { checkFormat, FHIR_JSON } from './format.js';
+import { PHI_HEADERS } from './phi-headers.js';
 import { createRequestLog } from './request-log.js';
-import { allOk, getStatus, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
+import { allOk, getStatus, methodNotAllowed, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
 import { first, type FhirRequest, type FhirResponse } from './request.js';
 import { healthz, pushStatus, readyz, type ReadinessCheck } from './routes/health.js';
 import { capabilities } from './routes/metadata.js';
-import { readImagingStudy } from './routes/read.js';
-import { searchImagingStudy } from './routes/search.js';
+import { historyImagingStudy, readImagingStudy, vreadImagingStudy } from './routes/read.js';
+import { searchFormParameters, searchImagingStudy } from './routes/search.js';
 import { authorizeWebhook, deletedStudyWebhook, stableStudyWebhook, type OrthancStudyIndex } from './routes/webhooks.js';
 
 export interface HttpAppDeps {
@@ -121,9 +122,14 @@ interface RouteOptions {
 function route(handler: (req: FhirRequest) => Promise<FhirResponse>, options: RouteOptions = {}): RequestHandler {
   return async (req, res) => {
     const fhirRequest = toFhirRequest(req);
-    checkFormat(first(fhirRequest.query._format));
+    checkFormat(first(fhirRequest.query._format), (options.contentType ?? FHIR_JSON) === FHIR_JSON ? fhirRequest.headers.accept : undefined);
     send(res, await handler(fhirRequest), options.contentType ?? FHIR_JSON);
   };
+}
+
+/** 405 with `Allow` for a method the path does not support (RFC 9110 §15.5.6). */
+function notAllowed(allow: string): RequestHandler {
+  return (req, res) => send(res, [methodNotAllowed(req.method, allow), undefined, { Allow: allow }], FHIR_JSON);
 }
 
 function requestLogger(logger: Logger): RequestHandler {
@@ -154,6 +160,10 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogger(deps.logger));
+  app.use((_req, res, next) => {
+    res.set(PHI_HEADERS);
+    next();
+  });
   const startedAt = new Date().toISOString();
   const readDeps = { store: deps.store, sync: deps.sync };
   const webhookDeps = {
@@ -183,11 +193,28 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   if (push !== undefined) app.get('/push/status', admin, route(() => pushStatus(push), { contentType: JSON_CONTENT }));
   const metadataDeps = { fhirVersion: deps.fhirVersion, requiresToken: deps.apiToken !== undefined, startedAt, ...(oauth === undefined ? {} : { oauth: oauth.discovery }) };
   app.get('/metadata', route((req) => capabilities(req, metadataDeps)));
+  app.all('/metadata', notAllowed('GET, HEAD'));
   if (oauth !== undefined) {
     app.get('/.well-known/smart-configuration', route(async () => [allOk, smartConfiguration(oauth.discovery)], { contentType: JSON_CONTENT }));
   }
   app.get('/ImagingStudy', search, route((req) => searchImagingStudy(req, readDeps)));
+  app.all('/ImagingStudy', notAllowed('GET, HEAD'));
+  // The form body is read after the access check, as text: repeated parameters keep their order.
+  const searchForm = express.text({ limit: deps.bodyLimit ?? '16kb', type: () => true });
+  app.post(
+    '/ImagingStudy/_search',
+    search,
+    searchForm,
+    route((req) => searchImagingStudy({ ...req, query: searchFormParameters(req.query, req.headers['content-type'], req.body) }, readDeps)),
+  );
+  app.get('/ImagingStudy/_search', search, route((req) => searchImagingStudy(req, readDeps)));
+  app.all('/ImagingStudy/_search', notAllowed('GET, HEAD, POST'));
+  app.get('/ImagingStudy/:id/_history', read, route((req) => historyImagingStudy(req, readDeps)));
+  app.all('/ImagingStudy/:id/_history', notAllowed('GET, HEAD'));
+  app.get('/ImagingStudy/:id/_history/:vid', read, route((req) => vreadImagingStudy(req, readDeps)));
+  app.all('/ImagingStudy/:id/_history/:vid', notAllowed('GET, HEAD'));
   app.get('/ImagingStudy/:id', read, route((req) => readImagingStudy(req, readDeps)));
+  app.all('/ImagingStudy/:id', notAllowed('GET, HEAD'));
   app.post('/orthanc/stable-study', webhookBody, route((req) => stableStudyWebhook(req, webhookDeps)));
   app.post('/orthanc/deleted-study', webhookBody, route((req) => deletedStudyWebhook(req, webhookDeps)));
   app.use(() => {

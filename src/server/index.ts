@@ -9,9 +9,12 @@ export { DEFAULT_STUDY_TEXT_CACHE_BYTES } from './direct-read/study-text-cache.j
 export * from './outcomes.js';
 export type { FhirRequest, FhirResponse, FhirResource, JsonBody } from './request.js';
 export { parseStudySearch, formatStudySearch, DEFAULT_COUNT, MAX_COUNT } from './search/parse.js';
+export type { ParsedSearch } from './search/parse.js';
 export { buildSearchBundle } from './search/bundle.js';
-export { readImagingStudy, FHIR_ID, etagOf, matchesIfNoneMatch } from './routes/read.js';
-export { searchImagingStudy, wantsStrictHandling } from './routes/search.js';
+export { readImagingStudy, vreadImagingStudy, historyImagingStudy, FHIR_ID, etagOf, matchesIfNoneMatch } from './routes/read.js';
+export { searchImagingStudy, answerStudySearch, wantsLenientHandling } from './routes/search.js';
+export type { StudySearchAnswer } from './routes/search.js';
+export { STUDY_SEARCH_PARAMETERS, STUDY_RESULT_PARAMETERS } from './search/parameters.js';
 export { capabilities, buildCapabilityStatement } from './routes/metadata.js';
 export { healthz, readyz, syncBacklog, pushBacklog } from './routes/health.js';
 export type { ReadinessCheck, ReadinessReason, ReadinessImpact } from './routes/health.js';

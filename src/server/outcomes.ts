@@ -19,6 +19,8 @@ const UNAUTHORIZED_ID = 'unauthorized';
 const FORBIDDEN_ID = 'forbidden';
 const BAD_REQUEST_ID = 'bad-request';
 const PAYLOAD_TOO_LARGE_ID = 'payload-too-large';
+const METHOD_NOT_ALLOWED_ID = 'method-not-allowed';
+const NOT_ACCEPTABLE_ID = 'not-acceptable';
 const SERVER_ERROR_ID = 'server-error';
 const SERVICE_UNAVAILABLE_ID = 'service-unavailable';
 
@@ -57,6 +59,16 @@ export function payloadTooLarge(details: string): OperationOutcome {
   return outcome(PAYLOAD_TOO_LARGE_ID, 'error', 'too-long', details);
 }
 
+/** 405: the resource exists but not this interaction on it; the route sends `Allow` (RFC 9110 §15.5.6). */
+export function methodNotAllowed(method: string, allow: string): OperationOutcome {
+  return outcome(METHOD_NOT_ALLOWED_ID, 'error', 'not-supported', `Method ${method} is not supported here (allowed: ${allow})`);
+}
+
+/** 406: the client asked (`Accept` or `_format`) for an encoding the server cannot produce (FHIR R4 §3.1.0.1.9). */
+export function notAcceptable(details: string): OperationOutcome {
+  return outcome(NOT_ACCEPTABLE_ID, 'error', 'not-supported', details);
+}
+
 export function serviceUnavailable(details = 'Service unavailable'): OperationOutcome {
   return outcome(SERVICE_UNAVAILABLE_ID, 'error', 'transient', details);
 }
@@ -70,6 +82,8 @@ const STATUS_BY_ID: Record<string, number> = {
   [UNAUTHORIZED_ID]: 401,
   [FORBIDDEN_ID]: 403,
   [NOT_FOUND_ID]: 404,
+  [METHOD_NOT_ALLOWED_ID]: 405,
+  [NOT_ACCEPTABLE_ID]: 406,
   [GONE_ID]: 410,
   [PAYLOAD_TOO_LARGE_ID]: 413,
   [SERVER_ERROR_ID]: 500,

@@ -123,6 +123,8 @@ describe('direct read of GET /ImagingStudy/{id}', () => {
       'last-modified': new Date(store.get(UID)?.lastUpdated ?? '').toUTCString(),
       'content-type': 'application/fhir+json; charset=utf-8',
       'content-length': String(Buffer.byteLength(ok.body)),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
     });
     expect(ok.body).toBe(JSON.stringify(store.get(UID)?.resource));
     expect((JSON.parse(ok.body) as ImagingStudy).meta?.versionId).toBe('1');
@@ -177,7 +179,7 @@ describe('direct read of GET /ImagingStudy/{id}', () => {
     expect([ok.status, ok.parsed]).toEqual([200, 0]);
   });
 
-  it('leaves 410 for a deleted study, 404 for an unknown one and 400 for a malformed id or _format to the router', async () => {
+  it('leaves 410 for a deleted study, 404 for an unknown one, 400 for a malformed id and 406 for a non-JSON _format or Accept to the router', async () => {
     const urls = await startBoth();
     store.put(makeStudy({ uid: '1.2.3.4' }));
     store.markDeleted('1.2.3.4');
@@ -187,13 +189,35 @@ describe('direct read of GET /ImagingStudy/{id}', () => {
       ['/ImagingStudy/9.8.7.6', 404, 'not-found'],
       ['/ImagingStudy/bad_id', 400, 'invalid'],
       [`/ImagingStudy/${'1'.repeat(65)}`, 400, 'invalid'],
-      [`/ImagingStudy/${UID}?_format=xml`, 400, 'invalid'],
+      [`/ImagingStudy/${UID}?_format=xml`, 406, 'not-supported'],
+      [`/ImagingStudy/${UID}?_format=application/fhir%2Bxml`, 406, 'not-supported'],
     ];
     for (const [path, status, code] of cases) {
       const refused = await sameAnswer(urls, path, { headers: bearer });
       const outcome = JSON.parse(refused.body) as OperationOutcome;
       expect([path, refused.status, outcome.resourceType, outcome.issue[0]?.code]).toEqual([path, status, 'OperationOutcome', code]);
     }
+  });
+
+  it('leaves an Accept without JSON to the router (406) and serves one that admits JSON, both with the PHI headers', async () => {
+    const urls = await startBoth();
+    const xml = await sameAnswer(urls, `/ImagingStudy/${UID}`, { headers: { ...bearer, accept: 'application/fhir+xml' } });
+    expect([xml.status, (JSON.parse(xml.body) as OperationOutcome).issue[0]?.code, xml.headers['cache-control'], xml.headers['x-content-type-options']]).toEqual([
+      406,
+      'not-supported',
+      'no-store',
+      'nosniff',
+    ]);
+    for (const accept of ['application/fhir+json', 'application/fhir+xml;q=0.9, application/json;q=0.5', '*/*', 'text/html,application/xhtml+xml,*/*;q=0.8']) {
+      const ok = await sameAnswer(urls, `/ImagingStudy/${UID}`, { headers: { ...bearer, accept } });
+      expect([accept, ok.status, ok.parsed, ok.headers['cache-control']]).toEqual([accept, 200, 0, 'no-store']);
+    }
+    const overridden = await sameAnswer(urls, `/ImagingStudy/${UID}?_format=json`, { headers: { ...bearer, accept: 'application/fhir+xml' } });
+    expect([overridden.status, overridden.parsed]).toEqual([200, 0]);
+    const refused = await sameAnswer(urls, `/ImagingStudy/${UID}`, { headers: { ...bearer, accept: 'application/fhir+json;q=0' } });
+    expect(refused.status).toBe(406);
+    const notModified = await sameAnswer(urls, `/ImagingStudy/${UID}`, { headers: { ...bearer, 'if-none-match': 'W/"1"' } });
+    expect([notModified.status, notModified.headers['cache-control'], notModified.headers['x-content-type-options']]).toEqual([304, 'no-store', 'nosniff']);
   });
 
   it('serves the new version after an update and 410 after a deletion, never a cached older one', async () => {

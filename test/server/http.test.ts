@@ -83,7 +83,10 @@ describe('HTTP API', () => {
     const metadata = await fetch(`${url}/metadata`);
     const statement = (await metadata.json()) as CapabilityStatement;
     expect([metadata.status, statement.fhirVersion, statement.rest?.[0]?.security?.description]).toEqual([200, '4.0.1', expect.stringContaining('Bearer')]);
-    expect(statement.rest?.[0]?.resource?.[0]?.searchParam?.map((p) => p.name)).toEqual(['identifier', 'modality', 'started', '_count', '_offset']);
+    expect(statement.rest?.[0]?.resource?.[0]?.searchParam?.map((p) => p.name)).toEqual([
+      '_id', '_lastUpdated', 'identifier', 'status', 'started', 'modality', 'series', 'instance', 'dicom-class', 'bodysite', 'reason',
+      'patient', 'subject', 'basedon', 'referrer', '_sort', '_count', '_offset', '_summary', '_elements', '_total',
+    ]);
   });
 
   it('searches by accession number and logs the path without the query string', async () => {
@@ -96,11 +99,11 @@ describe('HTTP API', () => {
     expect(JSON.stringify(lines)).not.toContain('ACC-SECRET-77');
   });
 
-  it('refuses a non-JSON _format with 400', async () => {
+  it('refuses a non-JSON _format with 406', async () => {
     const { url } = await start();
     const response = await fetch(`${url}/ImagingStudy/${UID}?_format=xml`, { headers: bearer });
     const outcome = (await response.json()) as OperationOutcome;
-    expect([response.status, outcome.issue[0]?.expression]).toEqual([400, ['_format']]);
+    expect([response.status, outcome.issue[0]?.code]).toEqual([406, 'not-supported']);
   });
 
   it('answers an unknown route with a 404 OperationOutcome', async () => {

@@ -17,7 +17,8 @@ import type { StudyStore } from '../../bridge/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { principalName, type Authorizer, type Principal } from '../auth/authorizer.js';
 import { errorText } from '../error-text.js';
-import { FHIR_JSON } from '../format.js';
+import { acceptsJson, FHIR_JSON } from '../format.js';
+import { PHI_HEADERS } from '../phi-headers.js';
 import type { RequestLog } from '../request-log.js';
 import { matchesIfNoneMatch, versionHeaders } from '../routes/read.js';
 import type { StudyText, StudyTextCache } from './study-text-cache.js';
@@ -57,6 +58,11 @@ function readCached(store: DirectReadDeps['store'], cache: StudyTextCache, id: s
   return text;
 }
 
+function hasFormatParameter(url: string | undefined): boolean {
+  const queryStart = url?.indexOf('?') ?? -1;
+  return queryStart !== -1 && new URLSearchParams((url as string).slice(queryStart + 1)).has('_format');
+}
+
 export function createDirectRead(deps: DirectReadDeps): DirectRead {
   const { store, cache, logger, requestLog } = deps;
 
@@ -80,6 +86,8 @@ export function createDirectRead(deps: DirectReadDeps): DirectRead {
     if (id === undefined) return false;
     const principal = deps.authorizer.authorizeNow(req.headers.authorization, 'read');
     if (principal === undefined) return false;
+    // An Accept without JSON (and no `_format`, which overrides it) is Express' 406.
+    if (!acceptsJson(req.headers.accept) && !hasFormatParameter(req.url)) return false;
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch === undefined && req.headers['if-modified-since'] !== undefined) return false;
     const path = `/ImagingStudy/${id}`;
@@ -88,12 +96,12 @@ export function createDirectRead(deps: DirectReadDeps): DirectRead {
     requestLog(req.method as string, path, res);
     if (matchesIfNoneMatch(ifNoneMatch, text.versionId)) {
       audited(principal, `${req.method} ${path}`, [], 304);
-      res.writeHead(304, text.headers);
+      res.writeHead(304, { ...text.headers, ...PHI_HEADERS });
       res.end();
       return true;
     }
     audited(principal, `${req.method} ${path}`, [id], 200);
-    res.writeHead(200, { ...text.headers, 'Content-Type': FHIR_JSON, 'Content-Length': text.body.length });
+    res.writeHead(200, { ...text.headers, ...PHI_HEADERS, 'Content-Type': FHIR_JSON, 'Content-Length': text.body.length });
     if (req.method === 'HEAD') res.end();
     else res.end(text.body);
     return true;

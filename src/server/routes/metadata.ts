@@ -1,13 +1,15 @@
 /**
- * `GET /metadata` (FHIR R4 §3.1.0.12 capabilities): what this server really does — read and
- * search-type on ImagingStudy, the four search parameters `parseStudySearch` accepts, JSON only,
- * and its security (§2.40 CapabilityStatement.rest.security: the API token, or SMART on FHIR, see `auth/discovery.ts`).
+ * `GET /metadata` (FHIR R4 §3.1.0.12 capabilities): what this server really does — read, vread,
+ * instance history and search-type on ImagingStudy, exactly the search parameters of
+ * `search/parameters.ts` (those `parseStudySearch` accepts), JSON only, and its security
+ * (§2.40 CapabilityStatement.rest.security: the API token, or SMART on FHIR, see `auth/discovery.ts`).
  */
 import type { CapabilityStatement, CapabilityStatementRestSecurity } from 'fhir/r4';
 import type { FhirVersion } from '../../convert/options.js';
 import { version } from '../../version.js';
 import { restSecurity, type OAuthDiscovery } from '../auth/discovery.js';
 import { allOk } from '../outcomes.js';
+import { STUDY_RESULT_PARAMETERS, STUDY_SEARCH_PARAMETERS } from '../search/parameters.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 
 export interface MetadataDeps {
@@ -44,17 +46,16 @@ export function buildCapabilityStatement(baseUrl: string, deps: MetadataDeps): C
         resource: [
           {
             type: 'ImagingStudy',
-            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'history-instance' }, { code: 'search-type' }],
             versioning: 'versioned',
-            readHistory: false,
+            readHistory: true,
             conditionalRead: 'not-match',
-            searchParam: [
-              { name: 'identifier', type: 'token', documentation: 'Study Instance UID (urn:dicom:uid|urn:oid:<uid> or the bare UID) or accession number' },
-              { name: 'modality', type: 'token', documentation: 'DICOM modality of any series; comma-separated values are OR' },
-              { name: 'started', type: 'date', documentation: 'Study start; prefixes eq, ne, lt, gt, le, ge; repeat to combine (AND)' },
-              { name: '_count', type: 'number', documentation: 'Page size, default 20, at most 1000' },
-              { name: '_offset', type: 'number', documentation: 'Number of matches to skip' },
-            ],
+            searchParam: [...STUDY_SEARCH_PARAMETERS, ...STUDY_RESULT_PARAMETERS].map(({ name, type, definition, documentation }) => ({
+              name,
+              type,
+              ...(definition === undefined ? {} : { definition }),
+              documentation,
+            })),
           },
         ],
       },

@@ -5,6 +5,7 @@
  * and for an id never seen that is a Study Instance UID, an on-demand conversion from the image
  * source (SPEC §4: a study that exists in Orthanc but was not synced yet).
  */
+import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4';
 import type { StoredStudy, SyncService, StudyStore } from '../../bridge/types.js';
 import { isValidUid } from '../../dicomweb/uid.js';
 import { allOk, badRequest, gone, notFound, notModified, OperationOutcomeError, serviceUnavailable } from '../outcomes.js';
@@ -58,4 +59,101 @@ export async function readImagingStudy(req: FhirRequest, deps: ReadDeps): Promis
   const study = stored ?? (isValidUid(id) ? await convertOnDemand(id, deps.sync) : undefined);
   if (study === undefined) throw new OperationOutcomeError(notFound);
   return answer(study, req.headers['if-none-match']);
+}
+
+/** A stored version number (`meta.versionId` is 1, 2, 3…). */
+const VERSION_ID = /^[1-9]\d{0,9}$/;
+
+export interface HistoryDeps {
+  store: Pick<StudyStore, 'getVersionOf' | 'historyPage'>;
+}
+
+/**
+ * `GET /ImagingStudy/{id}/_history/{vid}` (FHIR R4 §3.1.0.3 vread): that version with its ETag;
+ * 410 when it is the tombstone of a deletion, 404 when the study or the version never existed.
+ * `If-None-Match` naming that version answers 304.
+ */
+export async function vreadImagingStudy(req: FhirRequest, deps: HistoryDeps): Promise<FhirResponse> {
+  const id = req.params.id ?? '';
+  const vid = req.params.vid ?? '';
+  if (!FHIR_ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid FHIR id', 'id'));
+  if (!FHIR_ID.test(vid)) throw new OperationOutcomeError(badRequest('Invalid version id', 'vid'));
+  const version = VERSION_ID.test(vid) ? deps.store.getVersionOf(id, Number(vid)) : undefined;
+  if (version === undefined) throw new OperationOutcomeError(notFound);
+  if (version.deleted) throw new OperationOutcomeError(gone);
+  return answer(version, req.headers['if-none-match']);
+}
+
+function historyEntry(baseUrl: string, version: StoredStudy, first: boolean): BundleEntry {
+  const url = `ImagingStudy/${version.id}`;
+  const etag = etagOf(version);
+  const lastModified = version.lastUpdated;
+  if (version.deleted) {
+    return { fullUrl: `${baseUrl}/${url}`, request: { method: 'DELETE', url }, response: { status: '204 No Content', etag, lastModified } };
+  }
+  return {
+    fullUrl: `${baseUrl}/${url}`,
+    resource: version.resource as Resource,
+    request: { method: first ? 'POST' : 'PUT', url },
+    response: { status: first ? '201 Created' : '200 OK', etag, lastModified },
+  };
+}
+
+const HISTORY_PARAMETERS = new Set(['_count', '_offset', '_since', '_format', '_pretty']);
+
+function historyParameter(req: FhirRequest, name: string): string | undefined {
+  const values = req.query[name];
+  if (values !== undefined && values.length > 1) throw new OperationOutcomeError(badRequest(`Parameter ${name} may appear only once`, name));
+  return values?.[0];
+}
+
+function count(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(raw)) throw new OperationOutcomeError(badRequest(`Parameter ${name} must be a non-negative integer`, name));
+  return Number(raw);
+}
+
+/**
+ * `GET /ImagingStudy/{id}/_history` (FHIR R4 §3.1.0.9 history): a `history` Bundle of every stored
+ * version, newest first, a deletion as a DELETE entry without resource; `_count` (default 20, at
+ * most 1000), `_offset` and `_since` (an instant), with paging links. 404 for a study never stored.
+ */
+export async function historyImagingStudy(req: FhirRequest, deps: HistoryDeps): Promise<FhirResponse> {
+  const id = req.params.id ?? '';
+  if (!FHIR_ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid FHIR id', 'id'));
+  const unknown = Object.keys(req.query).filter((name) => !HISTORY_PARAMETERS.has(name));
+  if (unknown.length > 0) {
+    throw new OperationOutcomeError(badRequest(`Unknown or unsupported history parameter ${unknown.join(', ')} (supported: _count, _offset, _since)`, unknown[0]));
+  }
+  const pageSize = Math.min(count(historyParameter(req, '_count'), '_count', 20), 1000);
+  const offset = count(historyParameter(req, '_offset'), '_offset', 0);
+  const sinceRaw = historyParameter(req, '_since');
+  let since: string | undefined;
+  if (sinceRaw !== undefined) {
+    const parsed = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(sinceRaw) ? new Date(sinceRaw) : undefined;
+    if (parsed === undefined || Number.isNaN(parsed.getTime())) {
+      throw new OperationOutcomeError(badRequest('Parameter _since must be an instant with a zone (e.g. 2024-01-01T00:00:00Z)', '_since'));
+    }
+    since = parsed.toISOString();
+  }
+  const page = deps.store.historyPage(id, { count: pageSize, offset, ...(since === undefined ? {} : { since }) });
+  if (page.total === 0 && deps.store.historyPage(id, { count: 0, offset: 0 }).total === 0) throw new OperationOutcomeError(notFound);
+  const link = (at: number): string => {
+    const params = new URLSearchParams();
+    if (sinceRaw !== undefined) params.append('_since', sinceRaw);
+    params.append('_count', String(pageSize));
+    params.append('_offset', String(at));
+    return `${req.baseUrl}/ImagingStudy/${id}/_history?${params.toString()}`;
+  };
+  const links: BundleLink[] = [{ relation: 'self', url: link(offset) }];
+  if (pageSize > 0 && offset + pageSize < page.total) links.push({ relation: 'next', url: link(offset + pageSize) });
+  if (offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, offset - Math.max(pageSize, 1))) });
+  // Version 1, and the first version after a deletion, created the resource.
+  const entries = page.versions.map((version) => {
+    const previous = version.versionId === 1 ? undefined : deps.store.getVersionOf(id, version.versionId - 1);
+    return historyEntry(req.baseUrl, version, previous === undefined || previous.deleted);
+  });
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'history', total: page.total, link: links };
+  if (entries.length > 0) bundle.entry = entries;
+  return [allOk, bundle];
 }
