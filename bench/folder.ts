@@ -162,7 +162,7 @@ export async function runFolderSuite(options: FolderSuiteOptions): Promise<Folde
     const datasets = await parseAll(files, true);
     let converted = 0;
     const convert = await timeRuns(options.repeats, () => {
-      converted = convertStudy(datasets, { endpoint: { kind: 'file', directory: studyDir } }).numberOfInstances;
+      converted = convertStudy(datasets).numberOfInstances;
     });
     if (converted !== files.length) throw new Error(`convertStudy counted ${converted} instances, expected ${files.length}`);
     options.log(`  (c) convertStudy: ${describeRuns(convert)}`);

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { ConvertOptions, FhirVersion, OutputFormat } from '../convert/options.js';
+import { loadIssuerSystemsFile } from '../config/issuer-systems.js';
 import { UsageError } from './usage-error.js';
 
 /** `node:util` parseArgs specs. No parseArgs defaults: {@link toConvertOptions} applies them, so help and code agree. */
@@ -15,6 +16,9 @@ export const OUTPUT_OPTIONS = {
   timezone: { type: 'string' },
   id: { type: 'string' },
   'patient-id-system': { type: 'string' },
+  'accession-system': { type: 'string' },
+  'issuer-systems': { type: 'string' },
+  'patient-mode': { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -36,8 +40,20 @@ export const OUTPUT_OPTIONS_HELP: readonly string[] = [
   '  --id uid|uuid            ImagingStudy.id: the Study Instance UID itself, or a UUID v5 of it',
   '                           (default: uid)',
   '  --patient-id-system <uri>',
-  '                           Patient.identifier.system when Issuer of Patient ID (0010,0021) is',
-  '                           absent or not a URI (default: none)',
+  '                           Patient.identifier.system when neither Issuer of Patient ID',
+  '                           (0010,0021), its qualifiers (0010,0024) nor --issuer-systems give',
+  '                           one (default: none; a Patient without system stays contained)',
+  '  --accession-system <uri> identifier.system of Accession Numbers whose issuer (0008,0051)',
+  '                           gives none (default: none; such an order stays contained)',
+  '  --issuer-systems <file.json>',
+  '                           JSON object mapping issuer texts (Issuer of Patient ID, Local',
+  '                           Namespace Entity ID, scheme designators of person identifiers) to',
+  '                           system URIs, e.g. {"HOSPITAL A": "urn:oid:1.2.3.4"} (default: none)',
+  '  --patient-mode create|existing',
+  '                           bundle form: create an absent Patient (conditional create, never an',
+  '                           update), or only link an existing one: the Bundle refers to it by a',
+  '                           conditional reference and --post refuses the study when the server',
+  '                           has none (default: create)',
   '  --out <file>             write the JSON to <file> instead of standard output (default: stdout)',
 ];
 
@@ -49,12 +65,16 @@ export interface OutputOptionValues {
   timezone?: string | undefined;
   id?: string | undefined;
   'patient-id-system'?: string | undefined;
+  'accession-system'?: string | undefined;
+  'issuer-systems'?: string | undefined;
+  'patient-mode'?: string | undefined;
   out?: string | undefined;
 }
 
 const FHIR_VERSIONS: readonly FhirVersion[] = ['R4', 'R5'];
 const FORMATS: readonly OutputFormat[] = ['imagingstudy', 'bundle'];
 const ID_STRATEGIES = ['uid', 'uuid'] as const;
+const PATIENT_MODES = ['create', 'existing'] as const;
 
 /** `±HH:MM` within the range DICOM allows for Timezone Offset From UTC (PS3.3 C.12.1.1.8): -12:00 to +14:00. */
 const OFFSET = /^([+-])(\d{2}):(\d{2})$/;
@@ -92,10 +112,16 @@ export function validateTimezone(value: string): string {
 }
 
 /** A FHIR `uri` used as identifier.system must be absolute (FHIR R4 §2.24.0.1 uri: scheme required). */
-function validateSystem(value: string): string {
+function validateSystem(option: string, value: string): string {
   const text = value.trim();
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(text)) return text;
-  throw new UsageError(`--patient-id-system must be an absolute URI, got '${value}'`, 'for example: --patient-id-system urn:oid:1.2.3.4 or https://hospital.example/mrn');
+  throw new UsageError(`--${option} must be an absolute URI, got '${value}'`, `for example: --${option} urn:oid:1.2.3.4 or https://hospital.example/ids`);
+}
+
+function issuerSystems(path: string): Record<string, string> {
+  const loaded = loadIssuerSystemsFile(path);
+  if (loaded.ok) return loaded.systems;
+  throw new UsageError(`--issuer-systems: ${loaded.problems.join('; ')}`, 'the file holds a JSON object such as {"HOSPITAL A": "urn:oid:1.2.3.4"}');
 }
 
 function validateInstanceLimit(value: string): number {
@@ -114,7 +140,10 @@ export function toConvertOptions(values: OutputOptionValues): ConvertOptions {
   };
   if (values['max-instances-listed'] !== undefined) options.maxInstancesListed = validateInstanceLimit(values['max-instances-listed']);
   if (values.timezone !== undefined) options.timezone = validateTimezone(values.timezone);
-  if (values['patient-id-system'] !== undefined) options.patientIdentifierSystem = validateSystem(values['patient-id-system']);
+  if (values['patient-id-system'] !== undefined) options.patientIdentifierSystem = validateSystem('patient-id-system', values['patient-id-system']);
+  if (values['accession-system'] !== undefined) options.accessionSystem = validateSystem('accession-system', values['accession-system']);
+  if (values['issuer-systems'] !== undefined) options.issuerSystems = issuerSystems(values['issuer-systems']);
+  if (values['patient-mode'] !== undefined) options.patientMode = oneOf('patient-mode', values['patient-mode'], PATIENT_MODES, (v) => v.toLowerCase());
   if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out needs a file name');
   return options;
 }

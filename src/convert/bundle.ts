@@ -1,22 +1,22 @@
 /**
- * The Bundle form (SPEC §2, §2.6): a FHIR `transaction` in which Patient, Practitioners,
- * ServiceRequest, Observations, Endpoint and the ImagingStudy are separate entries, each
- * written with a conditional update (PUT `Type?identifier=…`) or a conditional create
- * (POST with `ifNoneExist`) so that posting the same study twice creates nothing new.
+ * The Bundle form (SPEC §2, §2.6, §2.7): a FHIR `transaction` that writes the ImagingStudy with a
+ * conditional update by its study UID, and links it to the resources a server already holds or
+ * may hold — only those found by an identifier with a system, each by a conditional create that
+ * never updates. Whatever has no such identifier stays `contained` in the ImagingStudy, so
+ * nothing is matched by a bare value or a name, and posting the same study twice creates nothing new.
  */
-import type {
-  Bundle,
-  BundleEntry,
-  BundleEntryRequest,
-  Identifier,
-  Observation,
-  Reference,
-  Resource,
-  ServiceRequest,
-} from 'fhir/r4';
+import type { Bundle, BundleEntry, BundleEntryRequest, Observation, Reference, Resource, ServiceRequest } from 'fhir/r4';
 import type { Bundle as BundleR5 } from 'fhir/r5';
+import {
+  conditionalReference,
+  createIfAbsent,
+  imagingStudyRequest,
+  matchingIdentifier,
+  observationIdentifier,
+} from './bundle-identity.js';
+import { withId } from './contained.js';
 import { defined, nonEmpty } from './fields.js';
-import { dicomwebEndpointR4, dicomwebEndpointR5, endpointIdentifier, fileEndpointReference } from './endpoint.js';
+import { dicomwebEndpointR4, dicomwebEndpointR5, endpointIdentifier } from './endpoint.js';
 import { fullUrlFor, identifierKey } from './ids.js';
 import type { StudyModel } from './model.js';
 import type { ConvertOptions } from './options.js';
@@ -25,51 +25,13 @@ import type { Placement } from './placement.js';
 import type { PractitionerEntry } from './practitioners.js';
 import { imagingStudyR4 } from './r4.js';
 import { imagingStudyR5 } from './r5.js';
-import { encodeSearchValue, identifierQuery } from './search-url.js';
-import { DICOM_UID_SYSTEM, LOINC_SYSTEM, OBSERVATION_CATEGORY_SYSTEM, UCUM_SYSTEM } from './systems.js';
+import { CONTAINED_PATIENT_ID, LOINC_SYSTEM, OBSERVATION_CATEGORY_SYSTEM, UCUM_SYSTEM } from './systems.js';
 import { NAMESPACE_OID, uuidV5 } from './values/uuid.js';
 
-/**
- * PUT on `Type?identifier=system|value` when the identifier has a system (unique by
- * definition), POST with `ifNoneExist` when it has only a value, plain POST without any.
- */
-function conditionalRequest(resourceType: string, identifier: Identifier | undefined): BundleEntryRequest {
-  const query = identifier === undefined ? undefined : identifierQuery(identifier);
-  if (query === undefined) return { method: 'POST', url: resourceType };
-  if (identifier?.system !== undefined) return { method: 'PUT', url: `${resourceType}?${query}` };
-  return { method: 'POST', url: resourceType, ifNoneExist: query };
-}
+const CONTAINED_ORDER_ID = 'order';
 
 function entry(fullUrl: string, resource: Resource, request: BundleEntryRequest): BundleEntry {
   return { fullUrl, resource, request };
-}
-
-/**
- * The practitioner's first identifier with a system is the one to find it by, else any
- * identifier. A person DICOM knows only by name is created only if no Practitioner has
- * exactly that family and given name (R4 string search `:exact`), so a repeated post does
- * not add one copy per run; two people of the same name are then one Practitioner, as in
- * the DICOM data itself.
- */
-function practitionerRequest(practitioner: PractitionerEntry): BundleEntryRequest {
-  const identifiers = practitioner.resource.identifier ?? [];
-  if (identifiers.length > 0) {
-    return conditionalRequest('Practitioner', identifiers.find((i) => i.system !== undefined) ?? identifiers[0]);
-  }
-  const name = practitioner.resource.name?.[0];
-  const terms: string[] = [];
-  if (name?.family !== undefined) terms.push(`family:exact=${encodeSearchValue(name.family)}`);
-  for (const given of name?.given ?? []) terms.push(`given:exact=${encodeSearchValue(given)}`);
-  return terms.length === 0
-    ? { method: 'POST', url: 'Practitioner' }
-    : { method: 'POST', url: 'Practitioner', ifNoneExist: terms.join('&') };
-}
-
-function practitionerFullUrl(practitioner: PractitionerEntry): string {
-  const { identifier, name } = practitioner.resource;
-  return identifier !== undefined
-    ? fullUrlFor('Practitioner', identifierKey(identifier))
-    : fullUrlFor('Practitioner', `name|${JSON.stringify(name ?? [])}`);
 }
 
 /** Body weight (LOINC 29463-7, kg) and height (LOINC 8302-2, m) as vital-sign Observations (SPEC §2.4). */
@@ -82,9 +44,7 @@ function observation(
 ): Observation {
   const out: Observation = {
     resourceType: 'Observation',
-    // The study's UID identifies the measurement taken for it, so a repeated transaction
-    // updates the same Observation instead of adding one per run.
-    identifier: [{ system: DICOM_UID_SYSTEM, value: `urn:oid:${model.uid}` }],
+    identifier: [observationIdentifier(model.uid, code.code)],
     partOf: [study],
     status: 'final',
     category: [
@@ -118,32 +78,56 @@ function orderResource(model: StudyModel, subject: Reference, r5: boolean): Reso
   return { ...resource, code: { concept: code } } as unknown as Resource;
 }
 
-/** Builds the transaction Bundle for R4 or R5 (the same entries; Endpoint, ServiceRequest.code and ImagingStudy differ). */
+/**
+ * Builds the transaction Bundle for R4 or R5 (the same entries; Endpoint, ServiceRequest.code and
+ * ImagingStudy differ). SPEC §2.7, entry by entry:
+ * - Patient: with Patient ID and a system, a conditional create (or, in `existing` mode, a
+ *   conditional reference that fails the transaction when the server has no such Patient);
+ *   otherwise contained.
+ * - Practitioner: an entry only with an identifier with a system; otherwise contained.
+ * - ServiceRequest: an entry only with an accession system and a server Patient; otherwise contained.
+ * - Observations: only with a server Patient (else left out, reported as `not-published`).
+ * - Endpoint: the DICOMweb base URL, created if absent.
+ */
 export function studyBundle(model: StudyModel, options: ConvertOptions): Bundle | BundleR5 {
   const r5 = options.fhirVersion === 'R5';
   const entries: BundleEntry[] = [];
+  const contained: Resource[] = [];
 
-  const patientIdentifier = model.patient.identifier?.[0];
-  const patientUrl = fullUrlFor(
-    'Patient',
-    patientIdentifier === undefined ? `study|${model.uid}` : identifierKey([patientIdentifier]),
-  );
-  entries.push(entry(patientUrl, model.patient, conditionalRequest('Patient', patientIdentifier)));
-  const subject: Reference = { reference: patientUrl };
+  const patientKey = matchingIdentifier(model.patient.identifier);
+  let subject: Reference;
+  if (patientKey === undefined) {
+    contained.push(withId(model.patient, CONTAINED_PATIENT_ID));
+    subject = { reference: `#${CONTAINED_PATIENT_ID}` };
+  } else if (options.patientMode === 'existing') {
+    subject = conditionalReference('Patient', patientKey);
+  } else {
+    const url = fullUrlFor('Patient', identifierKey([patientKey]));
+    entries.push(entry(url, model.patient, createIfAbsent('Patient', patientKey)));
+    subject = { reference: url };
+  }
+  const serverPatient = patientKey !== undefined;
 
+  const practitioners = new Map<PractitionerEntry, Reference>();
   for (const practitioner of model.practitioners) {
-    entries.push(entry(practitionerFullUrl(practitioner), practitioner.resource, practitionerRequest(practitioner)));
+    const key = matchingIdentifier(practitioner.resource.identifier);
+    if (key === undefined) {
+      contained.push(withId(practitioner.resource, practitioner.localId));
+      practitioners.set(practitioner, { reference: `#${practitioner.localId}` });
+    } else {
+      const url = fullUrlFor('Practitioner', identifierKey([key]));
+      if (!entries.some((e) => e.fullUrl === url)) entries.push(entry(url, practitioner.resource, createIfAbsent('Practitioner', key)));
+      practitioners.set(practitioner, { reference: url });
+    }
   }
 
   let endpoint: Reference[] | undefined;
-  if (options.endpoint?.kind === 'file') {
-    endpoint = [{ reference: fileEndpointReference(options.endpoint.directory) }];
-  } else if (options.endpoint?.kind === 'dicomweb') {
+  if (options.endpoint !== undefined) {
     const baseUrl = options.endpoint.baseUrl;
     const resource = r5 ? dicomwebEndpointR5(baseUrl) : dicomwebEndpointR4(baseUrl);
     const url = fullUrlFor('Endpoint', baseUrl);
     // R4 and R5 Endpoints are both Resources; the R5 one is typed from 'fhir/r5'.
-    entries.push(entry(url, resource as Resource, conditionalRequest('Endpoint', endpointIdentifier(baseUrl))));
+    entries.push(entry(url, resource as Resource, createIfAbsent('Endpoint', endpointIdentifier(baseUrl))));
     endpoint = [{ reference: url }];
   }
 
@@ -152,39 +136,48 @@ export function studyBundle(model: StudyModel, options: ConvertOptions): Bundle 
 
   let basedOn: Reference[] | undefined;
   if (hasOrder(model.order)) {
-    const key = model.order.identifiers[0];
-    const url = fullUrlFor('ServiceRequest', key === undefined ? `study|${model.uid}` : identifierKey([key]));
+    const orderKey = matchingIdentifier(model.order.accession === undefined ? [] : [model.order.accession]);
     const serviceRequest = orderResource(model, subject, r5);
-    entries.push(entry(url, serviceRequest, conditionalRequest('ServiceRequest', key)));
-    basedOn = [{ reference: url }];
+    if (orderKey !== undefined && serverPatient) {
+      const url = fullUrlFor('ServiceRequest', identifierKey([orderKey]));
+      entries.push(entry(url, serviceRequest, createIfAbsent('ServiceRequest', orderKey)));
+      basedOn = [{ reference: url }];
+    } else {
+      contained.push(withId(serviceRequest, CONTAINED_ORDER_ID));
+      basedOn = [{ reference: `#${CONTAINED_ORDER_ID}` }];
+    }
   }
 
   const measurements: [number | undefined, { code: string; display: string }, string][] = [
     [model.weightKg, { code: '29463-7', display: 'Body weight' }, 'kg'],
     [model.heightM, { code: '8302-2', display: 'Body height' }, 'm'],
   ];
+  const issues = model.issues;
   for (const [value, code, unit] of measurements) {
     if (value === undefined) continue;
+    if (!serverPatient) {
+      const message = `${code.display} Observation left out: the Patient has no identifier with a system, so it is not a server resource an Observation could refer to`;
+      if (!issues.some((i) => i.message === message)) issues.push({ code: 'not-published', message });
+      continue;
+    }
     const resource = observation(model, code, { value, unit }, subject, studyReference);
-    const url = fullUrlFor('Observation', `${model.uid}|${code.code}`);
-    const query = `identifier=${DICOM_UID_SYSTEM}|urn:oid:${model.uid}&code=${LOINC_SYSTEM}|${code.code}`;
-    entries.push(entry(url, resource, { method: 'PUT', url: `Observation?${query}` }));
+    const identifier = observationIdentifier(model.uid, code.code);
+    entries.push(entry(fullUrlFor('Observation', `${model.uid}|${code.code}`), resource, createIfAbsent('Observation', identifier)));
   }
 
   const placement: Placement = {
     id: undefined,
     subject,
-    practitioner: (p) => ({ reference: practitionerFullUrl(p) }),
+    practitioner: (p) => practitioners.get(p) as Reference,
     basedOn,
     endpoint,
   };
-  const study = r5 ? imagingStudyR5(model, placement, []) : imagingStudyR4(model, placement, []);
-  entries.push(
-    entry(studyUrl, study as Resource, {
-      method: 'PUT',
-      url: `ImagingStudy?${identifierQuery({ system: DICOM_UID_SYSTEM, value: `urn:oid:${model.uid}` }) ?? ''}`,
-    }),
-  );
+  // Patient, Practitioner and ServiceRequest JSON is the same in R4 and R5 for every element
+  // written here, except ServiceRequest.code, which orderResource already shaped.
+  const study = r5
+    ? imagingStudyR5(model, placement, contained as unknown as Parameters<typeof imagingStudyR5>[2])
+    : imagingStudyR4(model, placement, contained);
+  entries.push(entry(studyUrl, study as Resource, imagingStudyRequest(model.uid)));
 
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
   return r5 ? (bundle as unknown as BundleR5) : bundle;

@@ -1,7 +1,7 @@
 /** The self-contained form: one ImagingStudy with its Patient, Practitioners and Endpoint `contained` (SPEC §2). */
 import type { Reference, Resource as ResourceR4 } from 'fhir/r4';
 import type { Resource as ResourceR5 } from 'fhir/r5';
-import { dicomwebEndpointR4, dicomwebEndpointR5, fileEndpointReference } from './endpoint.js';
+import { dicomwebEndpointR4, dicomwebEndpointR5 } from './endpoint.js';
 import type { StudyModel } from './model.js';
 import type { ConvertOptions, ImagingStudy } from './options.js';
 import { logicalOrderReference } from './order-reference.js';
@@ -13,7 +13,7 @@ import { CONTAINED_PATIENT_ID } from './systems.js';
 const CONTAINED_ENDPOINT_ID = 'endpoint';
 
 /** resourceType, then id, then the rest: the usual FHIR JSON element order. */
-function withId<T extends ResourceR4>(resource: T, id: string): T {
+export function withId<T extends ResourceR4>(resource: T, id: string): T {
   const { resourceType, ...rest } = resource;
   return { resourceType, id, ...rest } as T;
 }
@@ -29,9 +29,7 @@ export function containedStudy(model: StudyModel, options: ConvertOptions, id: s
   const contained: ResourceR4[] = [withId(model.patient, CONTAINED_PATIENT_ID)];
   for (const entry of model.practitioners) contained.push(withId(entry.resource, entry.localId));
   let endpoint: Reference[] | undefined;
-  if (options.endpoint?.kind === 'file') {
-    endpoint = [{ reference: fileEndpointReference(options.endpoint.directory) }];
-  } else if (options.endpoint?.kind === 'dicomweb') {
+  if (options.endpoint !== undefined) {
     const resource = r5
       ? dicomwebEndpointR5(options.endpoint.baseUrl, CONTAINED_ENDPOINT_ID)
       : dicomwebEndpointR4(options.endpoint.baseUrl, CONTAINED_ENDPOINT_ID);

@@ -175,16 +175,6 @@ describe('convertStudy: study level (SPEC §2.1)', () => {
     });
   });
 
-  it('points a folder study at file://<directory>, the one finding of the validator being that target', () => {
-    // SPEC §2.1 keeps the Python library's form: the schema accepts any URI as reference, but
-    // the fhir package flags a reference whose target is not an Endpoint resource.
-    const { resource } = convertStudy(richStudy(), { endpoint: { kind: 'file', directory: '/data/studies/s1' } });
-    expect((resource as ImagingStudy).endpoint).toEqual([{ reference: 'file:///data/studies/s1' }]);
-    expect(validateR4(resource)).toEqual([
-      'fhir: ImagingStudy.endpoint[0] Invalid type for reference {"reference":"file:///data/studies/s1"}',
-    ]);
-  });
-
   it('contains a DICOMweb WADO-RS Endpoint for a DICOMweb source', () => {
     const result = study(richStudy(), { endpoint: { kind: 'dicomweb', baseUrl: 'http://pacs.example/dicom-web' } });
     expect(result.endpoint).toEqual([{ reference: '#endpoint' }]);
@@ -195,7 +185,7 @@ describe('convertStudy: study level (SPEC §2.1)', () => {
       status: 'active',
       connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'dicom-wado-rs' },
       name: 'DICOMweb WADO-RS',
-      payloadType: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/endpoint-payload-type', code: 'DICOM' }] }],
+      payloadType: [{ coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '113014', display: 'DICOM' }] }],
       payloadMimeType: ['application/dicom'],
       address: 'http://pacs.example/dicom-web',
     });

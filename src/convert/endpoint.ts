@@ -1,16 +1,12 @@
-/** The study's endpoint (SPEC §2.1): a file:// reference, or a DICOMweb Endpoint resource (R4 / R5). */
+/** The study's endpoint (SPEC §2.1): a DICOMweb WADO-RS Endpoint resource (R4 / R5). */
 import type { Endpoint as EndpointR4, Identifier } from 'fhir/r4';
 import type { Endpoint as EndpointR5 } from 'fhir/r5';
 import { identifierR5 } from './r5-types.js';
-import { ENDPOINT_CONNECTION_TYPE_SYSTEM, ENDPOINT_PAYLOAD_TYPE_SYSTEM, URI_SYSTEM } from './systems.js';
+import { DCM_SYSTEM, ENDPOINT_CONNECTION_TYPE_SYSTEM, URI_SYSTEM } from './systems.js';
 
 const WADO_RS = { system: ENDPOINT_CONNECTION_TYPE_SYSTEM, code: 'dicom-wado-rs' };
-const DICOM_PAYLOAD = { coding: [{ system: ENDPOINT_PAYLOAD_TYPE_SYSTEM, code: 'DICOM' }] };
-
-/** `file://` + absolute directory, as the Python library wrote it (a directory starting with `/` gives `file:///…`). */
-export function fileEndpointReference(directory: string): string {
-  return `file://${directory}`;
-}
+/** DICOM PS3.16 CID 7010 "DICOM" (DCM 113014), the payload type of a DICOMweb Endpoint (SPEC §2.1). */
+const DICOM_PAYLOAD = { coding: [{ system: DCM_SYSTEM, code: '113014', display: 'DICOM' }] };
 
 /** The base URL doubles as the Endpoint's identifier, so a conditional update finds it again. */
 export function endpointIdentifier(baseUrl: string): Identifier {

@@ -86,10 +86,13 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   const ordered = grouped.ordered;
   const resolveOffset: OffsetResolver | undefined =
     options.timezone === undefined ? undefined : createOffsetResolver(options.timezone);
-  const registry = new PractitionerRegistry();
+  const registry = new PractitionerRegistry(options.issuerSystems);
 
   const identifiers: Identifier[] = [{ system: DICOM_UID_SYSTEM, value: `urn:oid:${uid}` }];
-  const order = readOrder(ordered);
+  const order = readOrder(ordered, {
+    ...(options.issuerSystems === undefined ? {} : { issuerSystems: options.issuerSystems }),
+    ...(options.accessionSystem === undefined ? {} : { accessionSystem: options.accessionSystem }),
+  });
   if (order.accession !== undefined) identifiers.push(order.accession);
   const studyId = firstString(ordered, Tag.StudyID);
   if (studyId !== undefined) identifiers.push({ use: 'secondary', type: { text: 'Study ID' }, value: studyId });
@@ -124,6 +127,7 @@ export function buildStudyModel(datasets: readonly Dataset[], options: ConvertOp
   const firstOffsetDs = firstWith(ordered, Tag.TimezoneOffsetFromUTC);
   const patientContext: Parameters<typeof buildPatient>[1] = {};
   if (options.patientIdentifierSystem !== undefined) patientContext.patientIdentifierSystem = options.patientIdentifierSystem;
+  if (options.issuerSystems !== undefined) patientContext.issuerSystems = options.issuerSystems;
   const patientOffset = firstOffsetDs === undefined ? undefined : offsetOf(firstOffsetDs);
   if (patientOffset !== undefined) patientContext.offset = patientOffset;
   if (resolveOffset !== undefined) patientContext.resolveOffset = resolveOffset;

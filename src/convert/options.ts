@@ -5,10 +5,14 @@ import type { Bundle as BundleR5, ImagingStudy as ImagingStudyR5 } from 'fhir/r5
 export type FhirVersion = 'R4' | 'R5';
 export type OutputFormat = 'imagingstudy' | 'bundle';
 
-/** Where the images can be fetched from (SPEC §2.1 `endpoint`). */
-export type StudyEndpoint =
-  | { kind: 'file'; directory: string }
-  | { kind: 'dicomweb'; baseUrl: string };
+/**
+ * Where clients fetch the images (SPEC §2.1 `endpoint`): a DICOMweb base URL as clients reach it.
+ * A local folder is never an endpoint: a path on this machine means nothing to a FHIR server.
+ */
+export type StudyEndpoint = { kind: 'dicomweb'; baseUrl: string };
+
+/** `create` (default): a Patient absent on the server is created; `existing`: never created, the push is refused. */
+export type PatientMode = 'create' | 'existing';
 
 export interface ConvertOptions {
   /** FHIR release of the output; default R4. */
@@ -29,6 +33,12 @@ export interface ConvertOptions {
   endpoint?: StudyEndpoint;
   /** `identifier.system` for Patient ID when Issuer of Patient ID is absent or not a URI. */
   patientIdentifierSystem?: string;
+  /** `identifier.system` for Accession Number when its issuer sequence gives none. */
+  accessionSystem?: string;
+  /** Issuer text (Issuer of Patient ID, Local Namespace Entity ID, scheme designator) → system URI. */
+  issuerSystems?: Readonly<Record<string, string>>;
+  /** Bundle form: whether the Patient may be created on the server (SPEC §2.7); default `create`. */
+  patientMode?: PatientMode;
 }
 
 export type ImagingStudy = ImagingStudyR4 | ImagingStudyR5;
@@ -36,7 +46,7 @@ export type ConversionOutput = ImagingStudyR4 | ImagingStudyR5 | BundleR4 | Bund
 
 /** Something in the input worth telling the user about; the conversion still succeeded. */
 export interface ConversionIssue {
-  code: 'duplicate-instance' | 'missing-series-uid' | 'missing-sop-instance-uid' | 'invalid-value' | 'instances-not-listed';
+  code: 'duplicate-instance' | 'missing-series-uid' | 'missing-sop-instance-uid' | 'invalid-value' | 'instances-not-listed' | 'not-published';
   message: string;
 }
 

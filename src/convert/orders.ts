@@ -5,7 +5,7 @@ import { Tag } from '../dicom/tags.js';
 import { firstString, firstWith } from './study/pick.js';
 import { V2_0203_SYSTEM } from './systems.js';
 import { toCodeableConcepts } from './values/coding.js';
-import { issuerFromItem, withIssuer } from './values/issuer.js';
+import { issuerFromItem, withIssuer, type IssuerSystems } from './values/issuer.js';
 
 /** What the datasets say about the order the study fulfils. */
 export interface OrderInfo {
@@ -21,18 +21,28 @@ function typed(code: string): Pick<Identifier, 'use' | 'type'> {
   return { use: 'usual', type: { coding: [{ system: V2_0203_SYSTEM, code }] } };
 }
 
+/** Where the Accession Number's system comes from besides its issuer sequence (SPEC §2.7 "Systems"). */
+export interface AccessionSystems {
+  /** Issuer text → system URI (matched against the Local Namespace Entity ID). */
+  issuerSystems?: IssuerSystems;
+  /** The system of accession numbers without a usable issuer. */
+  accessionSystem?: string;
+}
+
 /**
  * Reads the order identifiers from the first dataset that has each. Issuer of Accession Number
- * Sequence (0008,0051) is an HL7 v2 HD item; the other order numbers carry no issuer here.
+ * Sequence (0008,0051) is an HL7 v2 HD item: its Universal Entity ID, else the site's map of its
+ * Local Namespace Entity ID, else the configured accession system gives the system. The other
+ * order numbers carry no issuer here.
  */
-export function readOrder(datasets: readonly Dataset[]): OrderInfo {
+export function readOrder(datasets: readonly Dataset[], systems: AccessionSystems = {}): OrderInfo {
   const identifiers: Identifier[] = [];
   let accession: Identifier | undefined;
   const accessionDs = firstWith(datasets, Tag.AccessionNumber);
   const accessionValue = accessionDs === undefined ? undefined : getString(accessionDs, Tag.AccessionNumber);
   if (accessionDs !== undefined && accessionValue !== undefined) {
-    const issuer = issuerFromItem(getSequence(accessionDs, Tag.IssuerOfAccessionNumberSequence)[0]);
-    accession = withIssuer(typed('ACSN'), accessionValue, issuer);
+    const issuer = issuerFromItem(getSequence(accessionDs, Tag.IssuerOfAccessionNumberSequence)[0], systems.issuerSystems);
+    accession = withIssuer(typed('ACSN'), accessionValue, issuer, systems.accessionSystem);
     identifiers.push(accession);
   }
   const requestedProcedureId = firstString(datasets, Tag.RequestedProcedureID);

@@ -8,32 +8,43 @@ import { anyPresent, firstString, firstWith } from './study/pick.js';
 import { PATIENT_BIRTH_TIME_URL, US_CORE_ETHNICITY_URL, V2_0203_SYSTEM } from './systems.js';
 import { toFhirDate } from './values/date.js';
 import { toFhirDateTime } from './values/datetime.js';
-import { issuerFromItem, issuerFromText, withIssuer, type IssuerParts } from './values/issuer.js';
+import { issuerFromItem, issuerFromText, mappedSystem, withIssuer, type IssuerParts, type IssuerSystems } from './values/issuer.js';
 import type { OffsetResolver } from './values/offset.js';
 import { toHumanNames } from './values/person-name.js';
 import { toGender } from './values/sex.js';
 
 export interface PatientContext {
   patientIdentifierSystem?: string;
+  /** Issuer text → system URI, as the site names its assigning authorities. */
+  issuerSystems?: IssuerSystems;
   /** Offset for Patient's Birth Time: Timezone Offset From UTC of the study, if any. */
   offset?: string;
   resolveOffset?: OffsetResolver;
 }
 
 /**
- * Patient ID + Issuer of Patient ID (0010,0021) and its qualifiers (0010,0024): a universal
- * id in the qualifiers wins, then an issuer that is a URI/OID; a plain-text issuer only names
- * the assigner and the configured default system is used (SPEC §2.4).
+ * Patient ID + Issuer of Patient ID (0010,0021) and its qualifiers (0010,0024), SPEC §2.7
+ * "Systems": the Universal Entity ID of the qualifiers (an OID of type ISO, or a URI) wins, then
+ * an issuer that is itself a URI/OID, then the site's map of issuer texts (Issuer of Patient ID,
+ * then the qualifiers' Local Namespace Entity ID), then the configured default system. A
+ * plain-text issuer always names the assigner.
  */
-export function patientIdentifier(datasets: readonly Dataset[], defaultSystem?: string): Identifier | undefined {
+export function patientIdentifier(
+  datasets: readonly Dataset[],
+  defaultSystem?: string,
+  issuerSystems?: IssuerSystems,
+): Identifier | undefined {
   const ds = firstWith(datasets, Tag.PatientID);
   if (ds === undefined) return undefined;
   const value = getString(ds, Tag.PatientID);
   if (value === undefined) return undefined;
-  const fromItem = issuerFromItem(getSequence(ds, Tag.IssuerOfPatientIDQualifiersSequence)[0]);
-  const fromText = issuerFromText(getString(ds, Tag.IssuerOfPatientID));
+  const issuerText = getString(ds, Tag.IssuerOfPatientID);
+  const qualifiers = getSequence(ds, Tag.IssuerOfPatientIDQualifiersSequence)[0];
+  const fromItem = issuerFromItem(qualifiers);
+  const fromText = issuerFromText(issuerText);
+  const local = qualifiers === undefined ? undefined : getString(qualifiers, Tag.LocalNamespaceEntityID);
   const issuer: IssuerParts = {};
-  const system = fromItem.system ?? fromText.system;
+  const system = fromItem.system ?? fromText.system ?? mappedSystem(issuerText, issuerSystems) ?? mappedSystem(local, issuerSystems);
   const assignerDisplay = fromText.assignerDisplay ?? fromItem.assignerDisplay;
   if (system !== undefined) issuer.system = system;
   if (assignerDisplay !== undefined) issuer.assignerDisplay = assignerDisplay;
@@ -51,7 +62,7 @@ export function buildPatient(
   context: PatientContext,
   issues: ConversionIssue[],
 ): Patient {
-  const identifier = patientIdentifier(datasets, context.patientIdentifierSystem);
+  const identifier = patientIdentifier(datasets, context.patientIdentifierSystem, context.issuerSystems);
   const nameDs = firstWith(datasets, Tag.PatientName);
   const names = nameDs === undefined ? [] : toHumanNames(getPersonNames(nameDs, Tag.PatientName));
   const sexDs = firstWith(datasets, Tag.PatientSex);

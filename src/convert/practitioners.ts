@@ -3,7 +3,7 @@ import type { HumanName, Identifier, Practitioner } from 'fhir/r4';
 import { getPersonNames, getSequence, getString, type Dataset } from '../dicom/dataset.js';
 import type { TagKey } from '../dicom/tags.js';
 import { Tag } from '../dicom/tags.js';
-import { issuerFromText, withIssuer } from './values/issuer.js';
+import { issuerFromText, withIssuer, type IssuerSystems } from './values/issuer.js';
 import { toHumanNames } from './values/person-name.js';
 
 /** A Practitioner as found in DICOM, before it is given a place (contained or Bundle entry). */
@@ -17,13 +17,13 @@ export interface PractitionerEntry {
  * Person Identification Code Sequence (0040,1101) inside a Person Identification Macro item
  * (PS3.3 §10.1): the code value is the person's id, the designator names its issuer.
  */
-function identifiersOf(item: Dataset | undefined): Identifier[] {
+function identifiersOf(item: Dataset | undefined, systems: IssuerSystems | undefined): Identifier[] {
   if (item === undefined) return [];
   const out: Identifier[] = [];
   for (const code of getSequence(item, Tag.PersonIdentificationCodeSequence)) {
     const value = getString(code, Tag.CodeValue) ?? getString(code, Tag.LongCodeValue);
     if (value === undefined) continue;
-    out.push(withIssuer({}, value, issuerFromText(getString(code, Tag.CodingSchemeDesignator))));
+    out.push(withIssuer({}, value, issuerFromText(getString(code, Tag.CodingSchemeDesignator), systems)));
   }
   return out;
 }
@@ -36,6 +36,9 @@ export class PractitionerRegistry {
   readonly entries: PractitionerEntry[] = [];
   readonly #byKey = new Map<string, PractitionerEntry>();
 
+  /** `issuerSystems` maps coding scheme designators of person identifiers to systems. */
+  constructor(private readonly issuerSystems?: IssuerSystems) {}
+
   /** Registers the people of one PN element and its identification sequence (paired by position). */
   addFromElements(ds: Dataset, nameTag: TagKey, idSequenceTag: TagKey): PractitionerEntry[] {
     const names = getPersonNames(ds, nameTag);
@@ -44,7 +47,7 @@ export class PractitionerRegistry {
     const count = Math.max(names.length, items.length);
     for (let i = 0; i < count; i += 1) {
       const name = names[i];
-      const entry = this.add(name === undefined ? [] : toHumanNames([name]), identifiersOf(items[i]));
+      const entry = this.add(name === undefined ? [] : toHumanNames([name]), identifiersOf(items[i], this.issuerSystems));
       if (entry !== undefined) out.push(entry);
     }
     return out;

@@ -58,7 +58,7 @@ describe('convertStudy R5 (structural)', () => {
   it('contains an R5 Endpoint (connectionType list, payload)', () => {
     const endpoint = r5().contained?.find((c) => c.resourceType === 'Endpoint') as EndpointR5;
     expect(endpoint.connectionType[0]?.coding?.[0]?.code).toBe('dicom-wado-rs');
-    expect(endpoint.payload?.[0]?.type?.[0]?.coding?.[0]?.code).toBe('DICOM');
+    expect(endpoint.payload?.[0]?.type?.[0]?.coding?.[0]?.code).toBe('113014');
   });
 
   it('keeps subject, referrer and performers on contained resources and writes no empty values', () => {

@@ -152,7 +152,7 @@ export function seriesModel(
   const operatorDs = firstWith(datasets, Tag.OperatorsName) ?? firstWith(datasets, Tag.OperatorIdentificationSequence);
   if (operatorDs !== undefined) {
     for (const practitioner of registry.addFromElements(operatorDs, Tag.OperatorsName, Tag.OperatorIdentificationSequence)) {
-      if (out.performers.some((p) => p.practitioner === practitioner)) continue;
+      // Every role is kept (SPEC §2.7): the physician who also operated is listed twice.
       out.performers.push({ function: performerFunction('SPRF'), practitioner });
     }
   }

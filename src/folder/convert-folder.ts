@@ -70,8 +70,9 @@ function skippedSummary(skipped: readonly SkippedFile[]): string {
 /**
  * Converts every study found under `dir` (SPEC §3). Files are read header-only by the Part 10
  * reader, grouped by Study Instance UID (0020,000D) and converted by the same pure converter the
- * bridge uses, so a folder and a DICOMweb source give the same ImagingStudy. The endpoint
- * defaults to the absolute directory, as the Python library's `file://` endpoint did.
+ * bridge uses, so a folder and a DICOMweb source give the same ImagingStudy. A folder study has
+ * no endpoint unless the caller names a DICOMweb base URL for it: a local path never leaves the
+ * machine (SPEC §2.1).
  *
  * Throws {@link FolderError}: `directory-missing`; `no-dicom` when no file yields a study;
  * `multiple-studies` without `split`, naming every UID with its file count, because silently
@@ -113,8 +114,7 @@ export async function convertFolder(dir: string, options: FolderConvertOptions =
     );
   }
 
-  const finalOptions: ConvertOptions = { ...convertOptions, endpoint: convertOptions.endpoint ?? { kind: 'file', directory: root } };
-  const outputs = groups.map((group) => convertStudy(group.datasets, finalOptions));
+  const outputs = groups.map((group) => convertStudy(group.datasets, convertOptions));
   return {
     outputs,
     studies: groups.map((g) => ({ studyInstanceUid: g.studyInstanceUid, files: g.files })),

@@ -2,6 +2,7 @@
 import type { Bundle } from 'fhir/r4';
 import { escapeControlCharacters } from '../text/control-characters.js';
 import { FhirServerError } from './fhir-server-error.js';
+import { IdentityRefusal } from './identity-refusal.js';
 import { postBundle, type PostBundleOptions } from './post-bundle.js';
 import { parsePostOptions, type PostOptionValues } from './post-options.js';
 
@@ -17,7 +18,8 @@ function usageError(stderr: { write(text: string): unknown }, message: string): 
 
 /**
  * Posts `bundle` to `target` and prints the transaction-response Bundle as JSON on stdout.
- * Exit codes: 0 posted, 1 the server refused or could not be reached (one paragraph on stderr,
+ * Exit codes: 0 posted, 1 refused by the identity rules (one paragraph with the reason code,
+ * nothing written), or the server refused or could not be reached (one paragraph on stderr,
  * with the server's OperationOutcome texts, no stack trace), 2 not a transaction Bundle.
  */
 export async function postTransaction(
@@ -34,6 +36,10 @@ export async function postTransaction(
     stdout.write(JSON.stringify(response, null, 2) + '\n');
     return 0;
   } catch (error) {
+    if (error instanceof IdentityRefusal) {
+      stderr.write(`dicom2fhir: not posted (${error.code}): ${error.message}. Nothing was written to the FHIR server.\n`);
+      return 1;
+    }
     if (error instanceof FhirServerError) {
       stderr.write(`dicom2fhir: posting the Bundle failed. ${escapeControlCharacters(error.message)}\n`);
       return 1;

@@ -3,7 +3,7 @@
  * retries with backoff on 429/5xx/network failures, and every failure as a `FhirServerError`.
  */
 import { Client } from 'fhir-kit-client';
-import type { Bundle } from 'fhir/r4';
+import type { Bundle, Resource } from 'fhir/r4';
 import { FhirServerError, operationOutcomeIssues } from './fhir-server-error.js';
 import { isRetryableStatus, parseRetryAfter, retryDelay, type BackoffPolicy } from './retry.js';
 
@@ -33,6 +33,12 @@ export interface FhirClient {
   transaction(bundle: Bundle): Promise<Bundle>;
   /** `DELETE [base]/[type]?[query]` (FHIR R4 http.html#3.1.0.7.1 conditional delete); no match is success. */
   conditionalDelete(resourceType: string, query: Record<string, string>): Promise<void>;
+  /**
+   * `GET [base]/[type]?[query]&_count=10` (FHIR R4 http.html#search): the matching resources of
+   * the first page (`query` is already encoded, e.g. an `ifNoneExist` string). Enough to tell no
+   * match, one, and several apart.
+   */
+  search(resourceType: string, query: string): Promise<Resource[]>;
 }
 
 type KitBundle = Parameters<Client['transaction']>[0]['body'];
@@ -134,6 +140,15 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
         kit.httpClient.post(baseUrl, bundle as unknown as KitBundle, { signal }),
       );
       return response as unknown as Bundle;
+    },
+    async search(resourceType, query) {
+      const response = (await withRetries(`GET ${resourceType}?…`, (signal) =>
+        kit.httpClient.get(`${resourceType}?${query}&_count=10`, { signal }),
+      )) as unknown as Bundle;
+      return (response.entry ?? [])
+        .filter((e) => e.search?.mode === undefined || e.search.mode === 'match')
+        .map((e) => e.resource)
+        .filter((r): r is Resource => r !== undefined && r.resourceType === resourceType);
     },
     async conditionalDelete(resourceType, query) {
       const search = new URLSearchParams(query).toString();

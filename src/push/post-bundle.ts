@@ -1,6 +1,7 @@
-/** One-shot publication of a transaction Bundle to a FHIR server (the `--post` option of the CLI). */
+/** One-shot publication of a study's transaction Bundle to a FHIR server (the `--post` option of the CLI). */
 import type { Bundle } from 'fhir/r4';
 import { createFhirClient, type FhirAuth } from './fhir-client.js';
+import { checkIdentities, type IdentityCheckOptions } from './identity-check.js';
 
 export interface PostBundleOptions {
   /** FHIR service base URL. */
@@ -14,6 +15,8 @@ export interface PostBundleOptions {
   timeoutMs?: number;
   /** Further tries on 429/5xx/network failures; default 3. */
   retries?: number;
+  /** Patient mode and a person's confirmation of a subject change (SPEC §2.7). */
+  identity?: IdentityCheckOptions;
 }
 
 /** Authentication from the options; throws on a half-given or double-given credential. */
@@ -35,10 +38,11 @@ export function authFromOptions(options: Pick<PostBundleOptions, 'token' | 'user
 }
 
 /**
- * POSTs a transaction Bundle to the server base (FHIR R4 http.html#transaction) and returns the
- * transaction-response Bundle. The converter's Bundle uses conditional create/update by
- * identifier, so posting the same study twice updates rather than duplicates — which is also
- * what makes retrying after a timeout safe. Failures throw `FhirServerError`.
+ * Checks a study's transaction Bundle against the server (SPEC §2.7, see `checkIdentities`), then
+ * POSTs it to the server base (FHIR R4 http.html#transaction) and returns the
+ * transaction-response Bundle. Every entry is conditional, so posting the same study twice
+ * changes nothing — which is also what makes retrying after a timeout safe. A refusal throws
+ * `IdentityRefusal` before anything is written; server failures throw `FhirServerError`.
  */
 export async function postBundle(bundle: Bundle, options: PostBundleOptions): Promise<Bundle> {
   if (bundle.resourceType !== 'Bundle' || (bundle.type !== 'transaction' && bundle.type !== 'batch')) {
@@ -51,5 +55,6 @@ export async function postBundle(bundle: Bundle, options: PostBundleOptions): Pr
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
   });
-  return client.transaction(bundle);
+  const checked = bundle.type === 'transaction' ? await checkIdentities(bundle, client.search, options.identity) : bundle;
+  return client.transaction(checked);
 }

@@ -11,17 +11,20 @@ export const postOptionSpecs = {
   'fhir-username': { type: 'string' },
   'fhir-password': { type: 'string' },
   'fhir-timeout': { type: 'string' },
+  'allow-subject-change': { type: 'boolean' },
 } as const;
 
 /** Help lines for the options above, aligned like the other commands' help. */
 export const postHelpLines: readonly string[] = [
   '  --post <url>             POST the transaction Bundle to this FHIR server base URL and print',
   "                           the server's transaction-response (implies --format bundle;",
-  '                           --out still receives the Bundle sent)',
+  '                           --out still receives the Bundle as converted)',
   '  --fhir-token <token>     Bearer token for --post (default: env FHIR_SERVER_TOKEN)',
   '  --fhir-username <name>   HTTP Basic user name for --post (with --fhir-password)',
   '  --fhir-password <secret> HTTP Basic password for --post (default: env FHIR_SERVER_PASSWORD)',
   '  --fhir-timeout <seconds> timeout of each request to the FHIR server (default: 30)',
+  "  --allow-subject-change   confirm a PACS correction: move a study the server already links",
+  '                           to another patient (otherwise refused as study-of-other-patient)',
 ];
 
 export interface PostOptionValues {
@@ -30,6 +33,7 @@ export interface PostOptionValues {
   'fhir-username'?: string;
   'fhir-password'?: string;
   'fhir-timeout'?: string;
+  'allow-subject-change'?: boolean;
 }
 
 /**
@@ -66,6 +70,7 @@ export function parsePostOptions(values: PostOptionValues, env: Record<string, s
   }
   return {
     url,
+    ...(values['allow-subject-change'] === true ? { identity: { allowSubjectChange: true } } : {}),
     ...(token === undefined ? {} : { token }),
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),

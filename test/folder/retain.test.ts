@@ -40,9 +40,8 @@ describe('retainKnownTags', () => {
       if (!header.ok) throw new Error(`${path}: ${header.reason}`);
       whole.push(header.dataset);
     }
-    const endpoint = { kind: 'file', directory: rich.dir } as const;
     for (const options of [{}, { fhirVersion: 'R5' }, { format: 'bundle' }, { format: 'bundle', fhirVersion: 'R5' }] as const) {
-      const expected = convertStudy(whole, { ...options, endpoint });
+      const expected = convertStudy(whole, options);
       const { outputs } = await convertFolder(rich.dir, options);
       expect(JSON.stringify(outputs[0])).toBe(JSON.stringify(expected));
     }

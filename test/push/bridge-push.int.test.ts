@@ -18,6 +18,7 @@ import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js'
 
 const SAMPLE = 'samples/ct-study';
 const DICOMWEB = 'http://pacs.example.org/dicom-web';
+const PATIENT_SYSTEM = 'https://hospital.example/mrn';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 let all: Dataset[];
@@ -45,7 +46,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'push-bridge-'));
   server = await startFhirServer();
   store = openStudyStore(dir);
-  const convertOptions = { endpoint: { kind: 'dicomweb' as const, baseUrl: DICOMWEB } };
+  const convertOptions = { endpoint: { kind: 'dicomweb' as const, baseUrl: DICOMWEB }, patientIdentifierSystem: PATIENT_SYSTEM };
   push = createBridgePush({
     settings: { url: server.baseUrl, timeoutMs: 5000 },
     store,
@@ -111,7 +112,7 @@ describe('bridge push', () => {
 
   it('on start, publishes a version the store kept but the outbox never queued, and later its deletion', async () => {
     await push.stop();
-    const { study } = store.put(convertStudy(all, { endpoint: { kind: 'dicomweb', baseUrl: DICOMWEB } }).resource as ImagingStudy);
+    const { study } = store.put(convertStudy(all, { endpoint: { kind: 'dicomweb', baseUrl: DICOMWEB }, patientIdentifierSystem: PATIENT_SYSTEM }).resource as ImagingStudy);
     const restarted = createBridgePush({ settings: { url: server.baseUrl }, store, logger: silent, convert: convertStudy, convertOptions: {} });
     restarted.start();
     await restarted.outbox.drain();

@@ -1,6 +1,6 @@
 /**
- * Input fixture for push tests: a transaction Bundle in the shape SPEC §2 gives the converter's
- * Bundle form (conditional Patient PUT, ServiceRequest create-if-none-exist, conditional
+ * Input fixture for push tests: a transaction Bundle in the shape SPEC §2.7 gives the converter's
+ * Bundle form (Patient and ServiceRequest created only if absent, conditional
  * ImagingStudy PUT by study UID, cross-references by `urn:uuid:` fullUrls).
  */
 import type { Bundle, ImagingStudy, Patient, ServiceRequest } from 'fhir/r4';
@@ -51,7 +51,11 @@ export function studyBundle(study: StudyFixture): Bundle {
     resourceType: 'Bundle',
     type: 'transaction',
     entry: [
-      { fullUrl: patientUrl, resource: patient, request: { method: 'PUT', url: `Patient?identifier=${PATIENT_SYSTEM}|${study.patientId}` } },
+      {
+        fullUrl: patientUrl,
+        resource: patient,
+        request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${PATIENT_SYSTEM}|${study.patientId}` },
+      },
       {
         fullUrl: orderUrl,
         resource: order,

@@ -134,7 +134,8 @@ export function validateR4(resource: unknown): string[] {
   const record = resource as Record<string, unknown>;
   const out = [...schemaErrors(record), ...fhirPackageErrors(record)];
   emptinessAndSyntaxErrors(record, String(record.resourceType), out);
-  out.push(...containedErrors(record));
+  // A Bundle's entries are containers of their own: validateR4Bundle checks each one.
+  if (record.resourceType !== 'Bundle') out.push(...containedErrors(record));
   return out;
 }
 

@@ -16,6 +16,7 @@ export const CONVERT_OPTIONS = {
   ...OUTPUT_OPTIONS,
   ...postOptionSpecs,
   split: { type: 'boolean' },
+  endpoint: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -34,13 +35,27 @@ export const CONVERT_HELP: string = [
   '                           ImagingStudy per study; with --format bundle ONE transaction Bundle',
   "                           holding every study's entries, deduplicated by fullUrl (two studies",
   '                           of one patient share the Patient entry)',
+  '  --endpoint <url>         DICOMweb (WADO-RS) base URL where clients fetch this study: adds an',
+  '                           Endpoint (default: none; a local folder is never an endpoint)',
   ...postHelpLines,
   '  -h, --help               show this help',
   '',
+  'With --post, each study is first checked against the server (identity rules: Patient and order',
+  'matched only by identifiers with a system, birth date and sex compared, a study already linked',
+  'to another patient not moved); a refusal names its reason code and writes nothing.',
+  '',
   'Exit codes: 0 converted (and posted); 2 input error (folder missing, no DICOM found, several',
-  'studies without --split, bad option value); 1 the FHIR server refused the Bundle or could not',
-  'be reached (--post), or an unexpected error (set DEBUG=1 for a stack trace).',
+  'studies without --split, bad option value); 1 a study was refused by the identity rules, the',
+  'FHIR server refused the Bundle or could not be reached (--post), or an unexpected error (set',
+  'DEBUG=1 for a stack trace).',
 ].join('\n');
+
+/** `--endpoint`: an absolute http(s) URL, kept without trailing slash. */
+function dicomWebBaseUrl(value: string): string {
+  const text = value.trim();
+  if (/^https?:\/\/[^/]/i.test(text) && URL.canParse(text)) return text.replace(/\/+$/, '');
+  throw new UsageError(`--endpoint needs the http(s) base URL of a DICOMweb server, got '${value}'`, 'for example: --endpoint https://pacs.example.org/dicom-web');
+}
 
 export interface ConvertIo {
   stderr: { isTTY?: boolean; columns?: number; write(text: string): unknown };
@@ -77,6 +92,14 @@ export async function run(argv: string[], io: ConvertIo = { stderr: process.stde
       throw new UsageError(`--post sends a transaction Bundle, not --format ${values.format}`, 'leave out --format, or give --format bundle');
     }
     const options = toConvertOptions(post === undefined ? values : { ...values, format: 'bundle' });
+    if (values.endpoint !== undefined) options.endpoint = { kind: 'dicomweb', baseUrl: dicomWebBaseUrl(values.endpoint) };
+    if (values['allow-subject-change'] === true && post === undefined) {
+      throw new UsageError('--allow-subject-change confirms a change on a FHIR server: it needs --post');
+    }
+    // What is posted refers to the Patient by a conditional create; the server check enforces the
+    // mode (an `existing`-mode Bundle written to a file uses a conditional reference instead).
+    const patientMode = options.patientMode ?? 'create';
+    if (post !== undefined) options.patientMode = 'create';
 
     const progress = createProgress(io.stderr);
     let result;
@@ -96,9 +119,15 @@ export async function run(argv: string[], io: ConvertIo = { stderr: process.stde
       io.stderr.write(`warning: entry ${escapeControlCharacters(url)} differs between studies; the first study's entry was kept\n`);
     }
     if (post === undefined) return 0;
-    // Loaded only when posting, so a plain conversion does not start the HTTP client.
+    // Loaded only when posting, so a plain conversion does not start the HTTP client. Each study
+    // is checked and posted on its own: the identity checks are per study.
     const { postTransaction } = await import('../../push/cli-options.js');
-    return await postTransaction(json as Bundle, post, io.stderr, io.stdout);
+    const target = { ...post, identity: { ...post.identity, patientMode } };
+    let code = 0;
+    for (const output of result.outputs) {
+      code = Math.max(code, await postTransaction(output.resource as Bundle, target, io.stderr, io.stdout));
+    }
+    return code;
   } catch (error) {
     return reportError('convert', error, io.stderr);
   }

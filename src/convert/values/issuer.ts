@@ -14,20 +14,37 @@ export interface IssuerParts {
   assignerDisplay?: string;
 }
 
-/** A free-text issuer: an OID becomes `urn:oid:…`, a URI stays, anything else names the assigner. */
-export function issuerFromText(issuer: string | undefined): IssuerParts {
+/**
+ * How a site names its assigning authorities: issuer text as DICOM carries it (Issuer of Patient
+ * ID, a Local Namespace Entity ID, a coding scheme designator) → the identifier system URI.
+ */
+export type IssuerSystems = Readonly<Record<string, string>>;
+
+/**
+ * A free-text issuer: an OID becomes `urn:oid:…`, a URI stays, a name the site mapped becomes
+ * its system (the name is kept as assigner), anything else only names the assigner.
+ */
+export function issuerFromText(issuer: string | undefined, systems?: IssuerSystems): IssuerParts {
   if (issuer === undefined) return {};
   if (OID_PATTERN.test(issuer)) return { system: `urn:oid:${issuer}` };
   if (UUID_PATTERN.test(issuer)) return { system: `urn:uuid:${issuer.toLowerCase()}` };
   if (URI_PATTERN.test(issuer)) return { system: issuer };
-  return { assignerDisplay: issuer };
+  const mapped = mappedSystem(issuer, systems);
+  return mapped === undefined ? { assignerDisplay: issuer } : { system: mapped, assignerDisplay: issuer };
+}
+
+/** The system a site mapped this issuer text to (exact text, then trimmed), if any. */
+export function mappedSystem(issuer: string | undefined, systems: IssuerSystems | undefined): string | undefined {
+  if (issuer === undefined || systems === undefined) return undefined;
+  return Object.hasOwn(systems, issuer) ? systems[issuer] : Object.hasOwn(systems, issuer.trim()) ? systems[issuer.trim()] : undefined;
 }
 
 /**
  * An HL7 v2 HD item (PS3.3 §10.17: Local Namespace Entity ID, Universal Entity ID and its
- * type ISO/UUID/URI…). The universal id gives the system; the local namespace the assigner.
+ * type ISO/UUID/URI…). The universal id gives the system when it is an OID (type ISO) or a URI;
+ * otherwise the site's map may name the local namespace's system. The local namespace is the assigner.
  */
-export function issuerFromItem(item: Dataset | undefined): IssuerParts {
+export function issuerFromItem(item: Dataset | undefined, systems?: IssuerSystems): IssuerParts {
   if (item === undefined) return {};
   const local = getString(item, Tag.LocalNamespaceEntityID);
   const universal = getString(item, Tag.UniversalEntityID);
@@ -38,6 +55,7 @@ export function issuerFromItem(item: Dataset | undefined): IssuerParts {
     else if (type === 'UUID' && UUID_PATTERN.test(universal)) system = `urn:uuid:${universal.toLowerCase()}`;
     else system = issuerFromText(universal).system;
   }
+  system ??= mappedSystem(local, systems) ?? mappedSystem(universal, systems);
   const parts: IssuerParts = {};
   if (system !== undefined) parts.system = system;
   const display = local ?? (system === undefined ? universal : undefined);
