@@ -125,11 +125,9 @@ describe('dicom2fhir convert --post', () => {
   }, 60_000);
 
   it('refuses a study whose Patient conflicts with the server, exit 1 with one paragraph naming the reason code, nothing written', async () => {
-    const patient = await server.repository.createResource<Patient>({
-      resourceType: 'Patient',
-      identifier: [{ system: PATIENT_SYSTEM, value: 'SAMPLE-0001' }],
-      birthDate: '1901',
-    });
+    const registered: Patient = { resourceType: 'Patient', identifier: [{ system: PATIENT_SYSTEM, value: 'SAMPLE-0001' }], birthDate: '1901' };
+    // Medplum's repository is typed with its own FHIR types; the resource is plain R4 JSON.
+    const patient = (await server.repository.createResource(registered as never)) as unknown as Patient;
     const result = await runCli(['convert', SAMPLE, ...SYSTEM_FLAGS, '--post', server.baseUrl]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');

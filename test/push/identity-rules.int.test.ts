@@ -53,7 +53,8 @@ async function counts(): Promise<Record<string, number>> {
 }
 
 async function create<T extends Resource>(resource: T): Promise<T> {
-  return (await server.repository.createResource(resource)) as T;
+  // Medplum's repository is typed with its own FHIR types; the resource is plain R4 JSON.
+  return (await server.repository.createResource(resource as never)) as unknown as T;
 }
 
 async function studies(): Promise<ImagingStudy[]> {
