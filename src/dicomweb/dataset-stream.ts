@@ -28,8 +28,27 @@ export class DatasetStreamError extends Error {
   }
 }
 
-/** Every element key the converter can read: it reads DICOM only through `Tag` (STYLE §3). */
-const KNOWN: ReadonlySet<string> = new Set(Object.values(Tag));
+/**
+ * Every element key the converter can read (it reads DICOM only through `Tag`, STYLE §3), by the
+ * tag's number, so a key is looked up from its 8 bytes without making a string of it.
+ */
+const KNOWN: ReadonlyMap<number, string> = new Map(Object.values(Tag).map((key) => [Number.parseInt(key, 16), key]));
+
+/** Value of an upper-case hex digit byte (0-9, A-F: keys are upper case, PS3.18 §F.2.1.1), else -1. */
+const HEX = new Int8Array(256).fill(-1);
+for (let d = 0; d < 10; d++) HEX[0x30 + d] = d;
+for (let d = 0; d < 6; d++) HEX[0x41 + d] = 10 + d;
+
+/** The tag number of an 8-hex-digit key at `start`, or -1. */
+function tagNumber(bytes: Buffer, start: number): number {
+  let value = 0;
+  for (let i = start; i < start + 8; i++) {
+    const digit = HEX[bytes[i] as number] as number;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
 
 /** Largest single dataset held at once by default: 64 MiB (a CT instance is ~20 KB). */
 export const DEFAULT_MAX_DATASET_BYTES = 64 * 1024 * 1024;
@@ -42,6 +61,24 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+
+/** What a byte means to the scanner; every byte not listed (white space, letters, digits…) is PLAIN. */
+const PLAIN = 0;
+const KIND_QUOTE = 1;
+const KIND_BACKSLASH = 2;
+const KIND_OPEN = 3;
+const KIND_CLOSE = 4;
+const KIND_COMMA = 5;
+const KIND_COLON = 6;
+const BYTE_KIND = new Uint8Array(256);
+BYTE_KIND[QUOTE] = KIND_QUOTE;
+BYTE_KIND[BACKSLASH] = KIND_BACKSLASH;
+BYTE_KIND[OPEN_OBJECT] = KIND_OPEN;
+BYTE_KIND[OPEN_ARRAY] = KIND_OPEN;
+BYTE_KIND[CLOSE_OBJECT] = KIND_CLOSE;
+BYTE_KIND[CLOSE_ARRAY] = KIND_CLOSE;
+BYTE_KIND[COMMA] = KIND_COMMA;
+BYTE_KIND[COLON] = KIND_COLON;
 
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -162,6 +199,7 @@ export class DatasetStreamReader {
     this.depth = 1;
     this.inString = false;
     this.escaped = false;
+    this.stringIsKey = false;
     this.expectingKey = true;
     this.spans = [];
     this.current = { keyStart: -1, keyEnd: -1, valueStart: -1, valueEnd: -1 };
@@ -179,60 +217,61 @@ export class DatasetStreamReader {
     const base = this.datasetBytes - this.pieceStart;
     let depth = this.depth;
     let inString = this.inString;
-    let escaped = this.escaped;
     let i = from;
+    // A backslash that ended the previous chunk inside a string escapes this chunk's first byte.
+    if (this.escaped) {
+      this.escaped = false;
+      i += 1;
+    }
     for (; i < n; i++) {
-      const byte = chunk[i] as number;
+      const kind = BYTE_KIND[chunk[i] as number] as number;
+      if (kind === PLAIN) continue;
       if (inString) {
-        if (escaped) escaped = false;
-        else if (byte === BACKSLASH) escaped = true;
-        else if (byte === QUOTE) {
+        if (kind === KIND_QUOTE) {
           inString = false;
           if (this.stringIsKey) {
             this.current.keyEnd = base + i;
             this.stringIsKey = false;
           }
+        } else if (kind === KIND_BACKSLASH) {
+          // The escaped byte is skipped (it may be a quote); at the chunk's end, in the next chunk.
+          i += 1;
+          if (i >= n) this.escaped = true;
         }
         continue;
       }
-      if (byte === QUOTE) {
+      if (kind === KIND_QUOTE) {
         inString = true;
         if (depth === 1 && this.expectingKey) {
           this.stringIsKey = true;
           this.expectingKey = false;
           this.current.keyStart = base + i + 1;
-        } else if (depth === 1 && this.current.valueStart === -1 && this.current.keyEnd !== -1) {
-          this.current.valueStart = base + i;
         }
-      } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
-        if (depth === 1 && this.current.valueStart === -1) this.current.valueStart = base + i;
+      } else if (kind === KIND_OPEN) {
         depth += 1;
-      } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      } else if (kind === KIND_CLOSE) {
         depth -= 1;
         if (depth === 0) {
           this.closeElement(base + i);
           this.depth = 0;
           this.inString = false;
-          this.escaped = false;
           this.addPiece(chunk, this.pieceStart, i + 1);
           this.finishDataset();
           this.outer = Outer.InArray;
           return i + 1;
         }
       } else if (depth === 1) {
-        if (byte === COMMA) {
+        if (kind === KIND_COMMA) {
           this.closeElement(base + i);
           this.expectingKey = true;
-        } else if (byte === COLON) {
-          // The value starts at its first byte that is not white space.
-        } else if (!isWhitespace(byte) && this.current.valueStart === -1 && this.current.keyEnd !== -1) {
-          this.current.valueStart = base + i;
+        } else if (this.current.keyEnd !== -1 && this.current.valueStart === -1) {
+          // The colon: the value is what follows it (JSON.parse skips the white space).
+          this.current.valueStart = base + i + 1;
         }
       }
     }
     this.depth = depth;
     this.inString = inString;
-    this.escaped = escaped;
     this.addPiece(chunk, this.pieceStart, n);
     this.pieceStart = 0;
     return n;
@@ -267,8 +306,8 @@ export class DatasetStreamReader {
     const dataset: Dataset = {};
     for (const span of this.spans) {
       if (span.keyEnd - span.keyStart !== 8) continue;
-      const key = bytes.toString('latin1', span.keyStart, span.keyEnd);
-      if (!KNOWN.has(key)) continue;
+      const key = KNOWN.get(tagNumber(bytes, span.keyStart));
+      if (key === undefined) continue;
       const raw = bytes.subarray(span.valueStart, span.valueEnd);
       const previous = this.last.get(key);
       if (previous !== undefined && previous.raw.equals(raw)) {
