@@ -191,11 +191,18 @@ function maxItemsFor(only: ElementFilter | undefined): number {
   return only === undefined ? MAX_DECODED_ITEMS_ALL : MAX_DECODED_ITEMS_SELECTED;
 }
 
-function isOutputTooLarge(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE';
-}
-
 const TOO_LARGE_INFLATED = `the deflated dataset inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MiB before its header ends`;
+
+/** A zlib failure as the reason the file is skipped; anything else is not zlib's and goes on. */
+function inflateFailure(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_BUFFER_TOO_LARGE') return new HeaderParseError('too-large', TOO_LARGE_INFLATED);
+  if (code === 'Z_BUF_ERROR') return new HeaderParseError('truncated', 'the deflated dataset ends before its deflate stream does');
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new HeaderParseError('malformed', `the deflated dataset is corrupt (${(error as Error).message})`);
+  }
+  return error;
+}
 
 /**
  * Inflates `compressed`. A prefix (`final` false) yields what it holds; the whole stream must
@@ -213,20 +220,13 @@ function inflate(compressed: Uint8Array, final: boolean): Buffer {
   try {
     return inflateRawSync(compressed, options);
   } catch (rawError) {
-    if (isOutputTooLarge(rawError)) throw new HeaderParseError('too-large', TOO_LARGE_INFLATED);
     const zlibHeader = compressed.length >= 2 && (compressed[0]! & 0x0f) === 8 && ((compressed[0]! << 8) | compressed[1]!) % 31 === 0;
-    if (zlibHeader) {
-      try {
-        return inflateSync(compressed, options);
-      } catch (zlibError) {
-        if (isOutputTooLarge(zlibError)) throw new HeaderParseError('too-large', TOO_LARGE_INFLATED);
-        throw zlibError;
-      }
+    if (!zlibHeader || (rawError as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw inflateFailure(rawError);
+    try {
+      return inflateSync(compressed, options);
+    } catch (zlibError) {
+      throw inflateFailure(zlibError);
     }
-    if ((rawError as { code?: unknown }).code === 'Z_BUF_ERROR') {
-      throw new HeaderParseError('truncated', 'the deflated dataset ends before its deflate stream does');
-    }
-    throw rawError;
   }
 }
 

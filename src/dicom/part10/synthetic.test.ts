@@ -232,6 +232,12 @@ describe('parsePart10Header on synthetic files', () => {
     expect(result).toMatchObject({ ok: false, reason: 'too-large' });
   });
 
+  it('reports a corrupt deflate stream as malformed, naming zlib’s reason', () => {
+    const deflated = [...deflateRawSync(Buffer.from([...ex(0x0020, 0x000d, 'UI', STUDY), ...ex(0x0010, 0x0020, 'LO', even('P-5'))]))];
+    const corrupt = [0xff, 0xff, 0xff, ...deflated.slice(3)];
+    expect(parsePart10Header(part10('1.2.840.10008.1.2.1.99', corrupt))).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/^the deflated dataset is corrupt \(/) });
+  });
+
   it('reports truncated for a deflated stream cut short', () => {
     const deflated = [...deflateRawSync(Buffer.from([...ex(0x0010, 0x0020, 'LO', even('P-4')), ...ex(0x0040, 0xa160, 'UT', ascii('x'.repeat(5000)))]))];
     expect(parsePart10Header(part10('1.2.840.10008.1.2.1.99', deflated.slice(0, 20)))).toMatchObject({ ok: false, reason: 'truncated' });
