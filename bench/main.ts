@@ -3,6 +3,7 @@
  * product's targets. Suites live in their own modules (`folder.ts`; a bridge suite can sit
  * beside it) and return plain results; this file only prints.
  */
+import { formatAccessResults, runAccessSuite } from './access.js';
 import { formatBridgeResults, runBridgeSuite } from './bridge.js';
 import { runFolderSuite, type FolderSizeResult } from './folder.js';
 import { formatMachine, machineDetails } from './machine.js';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   console.log(formatMachine(machineDetails()));
   console.log(`repeats per figure: ${repeats} (median reported)\n`);
   // `npm run bench -- bridge` runs the named suites only; no name runs all.
-  const suites = ['folder', 'bridge'];
+  const suites = ['folder', 'bridge', 'access'];
   const selected = process.argv.slice(2);
   const unknown = selected.filter((name) => !suites.includes(name));
   if (unknown.length > 0) throw new Error(`unknown suite ${unknown.join(', ')}; suites: ${suites.join(', ')}`);
@@ -103,6 +104,11 @@ async function main(): Promise<void> {
     });
     console.log('\nBridge against a real Orthanc (copies of CT_small.dcm)');
     for (const line of formatBridgeResults(bridge)) console.log(line);
+  }
+  if (wanted('access')) {
+    const access = await runAccessSuite({ rounds: repeats, connections: 32, loadSeconds: 5, log });
+    console.log('\nAccess check and audit line on the direct read (one process serving, one loading)');
+    for (const line of formatAccessResults(access)) console.log(line);
   }
 }
 

@@ -5,6 +5,7 @@
  * counted in the timed window only.
  *
  * Usage: load.ts <url> <connections> <durationMs> <warmupMs>
+ * With LOAD_AUTHORIZATION set, every request sends it as its Authorization header.
  */
 import { Agent, request } from 'node:http';
 
@@ -29,6 +30,8 @@ const durationMs = Number(durationText);
 const warmupMs = Number(warmupText);
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
 const target = new URL(url);
+const authorization = process.env.LOAD_AUTHORIZATION;
+const headers: Record<string, string> = { accept: 'application/fhir+json', ...(authorization === undefined ? {} : { authorization }) };
 
 let counting = false;
 let stopped = false;
@@ -40,7 +43,7 @@ let allRequests = 0;
 function once(): Promise<void> {
   return new Promise((resolve) => {
     const req = request(
-      { agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'GET', headers: { accept: 'application/fhir+json' } },
+      { agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'GET', headers },
       (res) => {
         let size = 0;
         res.on('data', (chunk: Buffer) => {

@@ -24,9 +24,9 @@ export function timeCommand(command: string, args: readonly string[], env: NodeJ
 }
 
 /** A bench helper script (TypeScript beside this file) in a new Node process with the same loader as this one. */
-export function spawnScript(name: string, args: readonly string[]): ChildProcess {
+export function spawnScript(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const script = fileURLToPath(new URL(name, import.meta.url));
-  return spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 /** The first line the child prints, parsed as JSON; rejects with its standard error when it exits first. */

@@ -9,7 +9,7 @@
  * accept a token the router verified moments before without a signature check per request.
  */
 import { forbidden, OperationOutcomeError, serviceUnavailable, unauthenticated, unauthorized } from '../outcomes.js';
-import { bearerToken, tokensEqual } from '../auth.js';
+import { bearerToken, tokenMatcher } from '../auth.js';
 import { InvalidTokenError, SigningKeysUnavailableError, type AccessTokenVerifier, type TokenClaims } from './access-token.js';
 import { decideScopes, requiredScope, type Access } from './scopes.js';
 
@@ -97,7 +97,9 @@ function checkScopes(principal: Principal & { kind: 'oauth' }, access: Access): 
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const { apiToken, accessTokens } = options;
   const now = options.now ?? Date.now;
-  const remembered = new Map<string, { claims: TokenClaims; until: number }>();
+  const isApiToken = apiToken === undefined ? () => false : tokenMatcher(apiToken);
+  /** Verified tokens, with the principal and the scope decisions already made for them. */
+  const remembered = new Map<string, { claims: TokenClaims; principal: Principal; granted: Partial<Record<Access, boolean>>; until: number }>();
 
   function anonymousAllowed(access: Access): boolean {
     return access === 'admin' ? options.anonymousAdmin : options.anonymousReads;
@@ -105,13 +107,17 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
 
   function remember(token: string, claims: TokenClaims): void {
     if (remembered.size >= REMEMBER_MAX) remembered.delete(remembered.keys().next().value as string);
-    remembered.set(token, { claims, until: Math.min(now() + REMEMBER_MS, claims.expiresAt ?? 0) });
+    remembered.set(token, { claims, principal: oauthPrincipal(claims), granted: {}, until: Math.min(now() + REMEMBER_MS, claims.expiresAt ?? 0) });
   }
 
   function recalled(token: string): TokenClaims | undefined {
+    return entryOf(token)?.claims;
+  }
+
+  function entryOf(token: string) {
     const entry = remembered.get(token);
     if (entry === undefined) return undefined;
-    if (entry.until > now()) return entry.claims;
+    if (entry.until > now()) return entry;
     remembered.delete(token);
     return undefined;
   }
@@ -138,10 +144,11 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       if (authorization === undefined || open) return anonymousAllowed(access) ? { kind: 'anonymous' } : undefined;
       const token = bearerToken(authorization);
       if (token === undefined) return undefined;
-      if (apiToken !== undefined && tokensEqual(token, apiToken)) return { kind: 'api-token' };
-      const claims = accessTokens === undefined ? undefined : recalled(token);
-      if (claims === undefined || decideScopes(claims.scopes, access) !== 'granted') return undefined;
-      return oauthPrincipal(claims);
+      // A remembered access token first: its lookup is cheaper than the API token's digest.
+      const entry = accessTokens === undefined ? undefined : entryOf(token);
+      if (entry === undefined) return isApiToken(token) ? { kind: 'api-token' } : undefined;
+      const granted = (entry.granted[access] ??= decideScopes(entry.claims.scopes, access) === 'granted');
+      return granted ? entry.principal : undefined;
     },
 
     async authorize(authorization, access) {
@@ -151,7 +158,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       }
       const token = bearerToken(authorization);
       if (token === undefined) throw invalidToken('The Authorization header must be "Bearer <token>"');
-      if (apiToken !== undefined && tokensEqual(token, apiToken)) return { kind: 'api-token' };
+      if (isApiToken(token)) return { kind: 'api-token' };
       if (accessTokens === undefined) throw invalidToken('The bearer token is not valid');
       const claims = recalled(token) ?? (await verify(accessTokens, token));
       const principal = oauthPrincipal(claims) as Principal & { kind: 'oauth' };
