@@ -177,8 +177,11 @@ export type SyncReason = 'webhook' | 'changes' | 'reconcile' | 'on-demand' | 'ma
 
 export interface SyncResult {
   studyInstanceUid: string;
-  outcome: PutOutcome | 'not-found';
+  /** `unstable`: the source is still receiving the study; nothing was stored. */
+  outcome: PutOutcome | 'not-found' | 'unstable';
   study?: StoredStudy;
+  /** With `unstable`: the conversion of what has arrived so far, stored nowhere (an on-demand read may answer it). */
+  resource?: ImagingStudy;
 }
 
 export interface SyncService {

@@ -99,6 +99,51 @@ describe('syncStudy', () => {
   });
 });
 
+describe('stability', () => {
+  it('stores and publishes nothing of a study the source calls unstable, answering its conversion, and stores it once stable', async () => {
+    const stored: string[] = [];
+    const asked: Array<[string, number]> = [];
+    let stable = false;
+    const sync = service({
+      fetchStudy: async (uid) => datasets(uid, ['CT', 'SR']),
+      checkStability: async (uid, instances) => {
+        asked.push([uid, instances]);
+        return stable ? { stable: true } : { stable: false, reason: 'still arriving' };
+      },
+      onStored: (study) => void stored.push(study.id),
+    });
+    store.recordFailure({ studyInstanceUid: '1.2.3', attempts: 1, lastError: 'HTTP 500', lastAttemptAt: '2024-01-01T00:00:00.000Z' });
+    const arriving = await sync.syncStudy('1.2.3', 'on-demand');
+    expect([arriving.outcome, arriving.study, arriving.resource?.id, arriving.resource?.numberOfSeries]).toEqual(['unstable', undefined, '1.2.3', 2]);
+    sync.enqueue('1.2.3', 'reconcile');
+    await sync.idle();
+    expect([store.get('1.2.3'), store.listPending(), store.listFailures(), stored]).toEqual([undefined, [], [], []]);
+    stable = true;
+    expect((await sync.syncStudy('1.2.3', 'changes')).outcome).toBe('created');
+    expect(stored).toEqual(['1.2.3']);
+    expect(asked).toEqual([
+      ['1.2.3', 2],
+      ['1.2.3', 2],
+      ['1.2.3', 2],
+    ]);
+  });
+
+  it('does not store a study deleted while its stability was being asked', async () => {
+    let deleteDuringCheck = (): void => undefined;
+    const sync = service({
+      fetchStudy: async (uid) => datasets(uid),
+      checkStability: async () => {
+        deleteDuringCheck();
+        return { stable: true };
+      },
+    });
+    await sync.syncStudy('1.2.3', 'manual');
+    deleteDuringCheck = () => void sync.deleteStudy('1.2.3');
+    expect((await sync.syncStudy('1.2.3', 'webhook')).outcome).toBe('not-found');
+    expect(store.get('1.2.3')?.deleted).toBe(true);
+  });
+});
+
 describe('queue', () => {
   it('runs a study queued several times once', async () => {
     const calls: string[] = [];

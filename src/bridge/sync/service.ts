@@ -15,6 +15,8 @@ import { errorMessage, type BridgeLogger } from './logger.js';
 
 export type FetchStudy = (studyInstanceUid: string) => Promise<Dataset[] | undefined>;
 export type ConvertStudy = (datasets: Dataset[], options: ConvertOptions) => Conversion;
+/** Whether a study fetched with `instanceCount` instances is complete (stable) at its source. */
+export type CheckStability = (studyInstanceUid: string, instanceCount: number) => Promise<{ stable: boolean; reason?: string }>;
 
 export interface SyncServiceOptions {
   /** Versions, failures, and the durable copy of the queue. */
@@ -30,6 +32,11 @@ export interface SyncServiceOptions {
   /** Failed attempts before automatic retries stop (the failure stays recorded); default 8. */
   maxAttempts?: number;
   backoff?: BackoffOptions;
+  /**
+   * Asked after each fetch, before anything is stored: a study the source is still receiving is
+   * neither stored nor published (SPEC §4). Unset: every fetched study is stored.
+   */
+  checkStability?: CheckStability;
   /** Called after a new version was stored, with the datasets it came from (for the push outbox). */
   onStored?: (study: StoredStudy, outcome: Exclude<PutOutcome, 'unchanged'>, datasets: Dataset[]) => void | Promise<void>;
   /** Called after a study was tombstoned. */
@@ -115,16 +122,27 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       logger.info({ studyInstanceUid: uid, reason }, 'study not found at the source');
       return { studyInstanceUid: uid, outcome: 'not-found' };
     }
-    if ((deletions.get(uid) ?? 0) !== epoch) {
-      logger.info({ studyInstanceUid: uid, reason }, 'study deleted while it was being fetched; not stored');
-      return { studyInstanceUid: uid, outcome: 'not-found' };
-    }
     const conversion = convert(datasets, convertOptions);
     if (conversion.studyInstanceUid !== uid) {
       throw new Error(`the source answered study ${conversion.studyInstanceUid} when asked for ${uid}`);
     }
     if (conversion.resource.resourceType !== 'ImagingStudy') {
       throw new Error(`the converter returned a ${conversion.resource.resourceType}, expected an ImagingStudy`);
+    }
+    const checkStability = options.checkStability;
+    if (checkStability !== undefined) {
+      const verdict = await checkStability(uid, conversion.numberOfInstances);
+      if (!verdict.stable) {
+        // Arriving is not failing: the study is synced when it is stable (Orthanc's StableStudy, the quiet period's next look).
+        store.clearFailure(uid);
+        attempts.delete(uid);
+        logger.info({ studyInstanceUid: uid, reason, instances: conversion.numberOfInstances, why: verdict.reason }, 'study not stable at the source; not stored');
+        return { studyInstanceUid: uid, outcome: 'unstable', resource: conversion.resource as ImagingStudy };
+      }
+    }
+    if ((deletions.get(uid) ?? 0) !== epoch) {
+      logger.info({ studyInstanceUid: uid, reason }, 'study deleted while it was being fetched; not stored');
+      return { studyInstanceUid: uid, outcome: 'not-found' };
     }
     // A study asked for again while it ran keeps its entry for the run to come.
     const dequeue = fromQueue && !rerun.has(uid);

@@ -69,6 +69,20 @@ describe('GET /ImagingStudy/{id}', () => {
     expect(store.get(UID)?.versionId).toBe(1);
   });
 
+  it('answers an unstable study as converted so far, uncached and without a version, and stores nothing', async () => {
+    store = tempStore();
+    const arriving = makeStudy({ uid: UID, accession: 'A1' });
+    const sync = new RecordingSync(store);
+    sync.syncStudy = async (uid, reason) => {
+      sync.calls.push({ op: 'syncStudy', uid, reason });
+      return { studyInstanceUid: uid, outcome: 'unstable', resource: arriving };
+    };
+    const [outcome, body, headers] = await readImagingStudy(request({ params: { id: UID }, headers: { 'if-none-match': '*' } }), { store, sync });
+    expect([getStatus(outcome), (body as ImagingStudy).identifier?.[1]?.value, headers]).toEqual([200, 'A1', { 'Cache-Control': 'no-store' }]);
+    expect(sync.calls).toEqual([{ op: 'syncStudy', uid: UID, reason: 'on-demand' }]);
+    expect(store.get(UID)).toBeUndefined();
+  });
+
   it('answers 404 when neither the store nor the source has the study', async () => {
     store = tempStore();
     const sync = new RecordingSync(store);

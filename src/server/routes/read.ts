@@ -3,10 +3,12 @@
  * Last-Modified (§3.1.0.1.4 "Version aware updates"/"conditional read"); 304 for a matching
  * If-None-Match; 410 for a study deleted at the source (§3.1.0.2 "read of a deleted resource");
  * and for an id never seen that is a Study Instance UID, an on-demand conversion from the image
- * source (SPEC §4: a study that exists in Orthanc but was not synced yet).
+ * source (SPEC §4: a study that exists in Orthanc but was not synced yet) — stored only when the
+ * source calls it stable, answered unstored while it is still arriving.
  */
 import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4';
 import type { StoredStudy, SyncService, StudyStore } from '../../bridge/types.js';
+import type { ImagingStudy } from '../../convert/options.js';
 import { isValidUid } from '../../dicomweb/uid.js';
 import { allOk, badRequest, gone, notFound, notModified, OperationOutcomeError, serviceUnavailable } from '../outcomes.js';
 import type { FhirRequest, FhirResponse, FhirResource } from '../request.js';
@@ -43,22 +45,33 @@ function answer(study: StoredStudy, ifNoneMatch: string | undefined): FhirRespon
   return [allOk, study.resource as FhirResource, headers];
 }
 
-async function convertOnDemand(id: string, sync: ReadDeps['sync']): Promise<StoredStudy | undefined> {
+/**
+ * A study the source is still receiving is answered as converted so far but stored nowhere: it has
+ * no version to validate against, and no cache may keep it (the next read may see more instances).
+ */
+function answerUnstable(resource: ImagingStudy): FhirResponse {
+  return [allOk, resource as FhirResource, { 'Cache-Control': 'no-store' }];
+}
+
+async function convertOnDemand(id: string, sync: ReadDeps['sync'], ifNoneMatch: string | undefined): Promise<FhirResponse | undefined> {
   const result = await sync.syncStudy(id, 'on-demand').catch((error: unknown) => {
     throw new OperationOutcomeError(serviceUnavailable('The image source could not be reached'), { cause: error });
   });
   // With the `uuid` id strategy the stored id differs from the UID: this URL does not name it.
-  return result.study !== undefined && result.study.id === id && !result.study.deleted ? result.study : undefined;
+  if (result.outcome === 'unstable') return result.resource?.id === id ? answerUnstable(result.resource) : undefined;
+  return result.study !== undefined && result.study.id === id && !result.study.deleted ? answer(result.study, ifNoneMatch) : undefined;
 }
 
 export async function readImagingStudy(req: FhirRequest, deps: ReadDeps): Promise<FhirResponse> {
   const id = req.params.id ?? '';
   if (!FHIR_ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid FHIR id', 'id'));
+  const ifNoneMatch = req.headers['if-none-match'];
   const stored = deps.store.get(id);
   if (stored?.deleted === true) throw new OperationOutcomeError(gone);
-  const study = stored ?? (isValidUid(id) ? await convertOnDemand(id, deps.sync) : undefined);
-  if (study === undefined) throw new OperationOutcomeError(notFound);
-  return answer(study, req.headers['if-none-match']);
+  if (stored !== undefined) return answer(stored, ifNoneMatch);
+  const converted = isValidUid(id) ? await convertOnDemand(id, deps.sync, ifNoneMatch) : undefined;
+  if (converted === undefined) throw new OperationOutcomeError(notFound);
+  return converted;
 }
 
 /** A stored version number (`meta.versionId` is 1, 2, 3…). */
