@@ -19,7 +19,18 @@ import { createAccessTokenVerifier, type AccessTokenVerifier } from '../server/a
 import type { OAuthDiscovery } from '../server/auth/discovery.js';
 import { createAuditLog } from '../server/audit/audit-log.js';
 import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
-import { createReconciler, type Reconciler } from './reconcile/index.js';
+import {
+  createConfirmAbsent,
+  createOrthancRest,
+  createQuietPeriod,
+  createReconciler,
+  createStabilityGate,
+  heldDeletionsReason,
+  startStartupCheck,
+  type Reconciler,
+  type ReconcileSummary,
+  type StartupCheck,
+} from './reconcile/index.js';
 import { openStudyStore, type BridgeStore } from './store/index.js';
 import { createSyncService, errorMessage, type BridgeSyncService } from './sync/index.js';
 import { convertStudy } from '../convert/index.js';
@@ -36,7 +47,9 @@ export interface Bridge {
   store: BridgeStore;
   sync: BridgeSyncService;
   changes?: ChangeFeedFollower;
-  reconciler?: Reconciler;
+  reconciler: Reconciler;
+  /** Resolves once the start-up comparison of the store with the PACS's study list has completed. */
+  startupCheck: Promise<ReconcileSummary>;
   /** Stops everything; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -122,7 +135,12 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
           convert: convertStudy,
           convertOptions,
         });
+  const orthancRest = createOrthancRest({ orthancUrl: config.orthancUrl, ...(auth === undefined ? {} : { auth }) });
+  // A study not stable yet is looked at again once its quiet period has passed (non-Orthanc sources).
+  const quietPeriod = createQuietPeriod({ quietMs: config.reconcileQuietPeriod, onDue: (uid) => sync.enqueue(uid, 'reconcile') });
+  const checkStability = createStabilityGate({ orthanc: orthancRest, quietPeriod, logger: logger.child({ component: 'stability' }) });
   const sync = createSyncService({
+    checkStability,
     ...(push === undefined ? {} : { onStored: push.hooks.onStored, onDeleted: push.hooks.onDeleted }),
     store,
     fetchStudy: (uid) => fetchStudyDatasets(dicomWeb, uid),
@@ -141,20 +159,25 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
           logger: logger.child({ component: 'changes' }),
         })
       : undefined;
-  const reconciler =
-    config.syncCron !== 'off'
-      ? createReconciler({
-          searchStudies: (query) => searchStudies(dicomWeb, query),
-          store,
-          sync,
-          cron: config.syncCron,
-          logger: logger.child({ component: 'reconcile' }),
-        })
-      : undefined;
+  // Built even with SYNC_CRON=off: it also runs at start-up and after an unmapped deletion.
+  const reconciler = createReconciler({
+    searchStudies: (query) => searchStudies(dicomWeb, query),
+    store,
+    sync,
+    confirmAbsent: createConfirmAbsent({ orthanc: orthancRest, fetchStudy: (uid) => fetchStudyDatasets(dicomWeb, uid) }),
+    deletionGuardShare: config.deletionGuardShare,
+    ...(config.syncCron === 'off' ? {} : { cron: config.syncCron }),
+    logger: logger.child({ component: 'reconcile' }),
+  });
 
   // `/readyz` conditions beyond the image source, the store's ping, failed syncs and the outbox:
   // one entry per condition (see src/server/routes/health.ts and the README's /readyz table).
-  const readiness: ReadinessCheck[] = [];
+  const readiness: ReadinessCheck[] = [
+    () => {
+      const held = reconciler.heldDeletions();
+      return held === undefined ? undefined : heldDeletionsReason(held);
+    },
+  ];
 
   const httpLogger = logger.child({ component: 'http' });
   const audit = createAuditLog({ logger: logger.child({ component: 'audit' }), ...(config.auditLog === undefined ? {} : { file: config.auditLog }) });
@@ -165,10 +188,6 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     sync,
     orthancStudies: { remember: (id, uid) => store.mapOrthancStudyId(id, uid), lookup: (id) => store.studyUidForOrthancId(id) },
     reconcileSoon: () => {
-      if (reconciler === undefined) {
-        logger.warn({}, 'deletion of a study never seen stable and SYNC_CRON is off: it stays served until a reconciliation runs');
-        return;
-      }
       reconciler.runOnce().then(
         (summary) => logger.info({ listed: summary.listed, deleted: summary.deleted, complete: summary.complete }, 'reconciliation after an unmapped deletion'),
         (error: unknown) => logger.warn({ error: errorMessage(error) }, 'reconciliation after an unmapped deletion failed; the next scheduled run retries'),
@@ -176,6 +195,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     },
     checkSource: orthancCheck(config),
     readiness,
+    deletions: reconciler,
     fhirVersion: config.fhirVersion,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     ...(oauth === undefined ? {} : { oauth }),
@@ -200,7 +220,8 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   const url = `http://${host}:${address.port}`;
   push?.start();
   changes?.start();
-  reconciler?.start();
+  reconciler.start();
+  const startupCheck: StartupCheck = startStartupCheck({ runOnce: () => reconciler.runOnce(), logger: logger.child({ component: 'reconcile' }) });
   logger.info({ url, dicomWebUrl: config.dicomWebUrl, fhirVersion: config.fhirVersion, changeFeed: changes !== undefined, reconcile: config.syncCron }, 'bridge started');
 
   let stopping: Promise<void> | undefined;
@@ -209,7 +230,9 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       logger.info({ inFlight: sync.status().inFlight, queued: sync.status().queued }, 'bridge stopping');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await Promise.all([changes?.stop(), reconciler?.stop()]);
+      await startupCheck.stop();
+      await Promise.all([changes?.stop(), reconciler.stop()]);
+      quietPeriod.stop();
       const timeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
       await withTimeout(sync.stop(), timeoutMs, () => logger.warn({ inFlight: sync.status().inFlight, timeoutMs }, 'in-flight syncs did not finish in time; they are retried at the next start'));
       await push?.stop();
@@ -220,5 +243,5 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       logger.info({}, 'bridge stopped');
     })());
 
-  return { url, store, sync, ...(changes === undefined ? {} : { changes }), ...(reconciler === undefined ? {} : { reconciler }), stop };
+  return { url, store, sync, ...(changes === undefined ? {} : { changes }), reconciler, startupCheck: startupCheck.done, stop };
 }

@@ -7,6 +7,17 @@ import { loadConfig } from './load.js';
 import { parseDuration } from './duration.js';
 
 describe('loadConfig', () => {
+  it('reads the quiet period as a duration and the deletion guard share as a number from 0 to 1', () => {
+    const result = loadConfig({ RECONCILE_QUIET_PERIOD: '90s', DELETION_GUARD_SHARE: '0.25' });
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect([result.config.reconcileQuietPeriod, result.config.deletionGuardShare]).toEqual([90_000, 0.25]);
+    const bad = loadConfig({ RECONCILE_QUIET_PERIOD: 'soon', DELETION_GUARD_SHARE: '1.5' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      expect.stringMatching(/^RECONCILE_QUIET_PERIOD: must be a duration/),
+      expect.stringMatching(/^DELETION_GUARD_SHARE: must be a number from 0 to 1/),
+    ]);
+  });
+
   it('fills every default from an empty environment and warns about the open routes', () => {
     const result = loadConfig({});
     if (!result.ok) throw new Error(result.problems.join('\n'));
@@ -35,6 +46,8 @@ describe('loadConfig', () => {
       timezone: undefined,
       logLevel: 'info',
       changesPollInterval: 5000,
+      reconcileQuietPeriod: 60_000,
+      deletionGuardShare: 0.5,
       syncConcurrency: 4,
       maxInstancesListed: 5000,
       fhirServerUrl: undefined,

@@ -195,7 +195,7 @@ export const settings = {
   syncCron: setting({
     env: 'SYNC_CRON',
     flag: '--sync-cron',
-    description: 'Cron schedule of the QIDO-RS reconciliation, or "off"',
+    description: 'Cron schedule of the QIDO-RS reconciliation, or "off" (it also runs once at start)',
     defaultText: '*/15 * * * *',
     schema: z
       .string()
@@ -228,6 +228,26 @@ export const settings = {
     description: 'How often to read Orthanc /changes (500ms, 10s, 1m; 0 = off, for non-Orthanc sources)',
     defaultText: '5s',
     schema: duration('5s'),
+  }),
+  reconcileQuietPeriod: setting({
+    env: 'RECONCILE_QUIET_PERIOD',
+    flag: '--reconcile-quiet-period',
+    description:
+      'For a DICOMweb server without Orthanc\'s REST API (no IsStable): how long a study\'s instance count must hold still before it is stored and published',
+    defaultText: '1m',
+    schema: duration('1m'),
+  }),
+  deletionGuardShare: setting({
+    env: 'DELETION_GUARD_SHARE',
+    flag: '--deletion-guard-share',
+    description:
+      'A PACS listing that is empty or misses more than this share (0 to 1) of the stored studies deletes nothing until a person confirms with POST /admin/confirm-deletions',
+    defaultText: '0.5',
+    schema: z
+      .string()
+      .default('0.5')
+      .refine((text) => /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(text), 'must be a number from 0 to 1, e.g. 0.5')
+      .transform(Number),
   }),
   syncConcurrency: setting({
     env: 'SYNC_CONCURRENCY',

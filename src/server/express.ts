@@ -22,6 +22,7 @@ import { createRequestLog } from './request-log.js';
 import { allOk, getStatus, methodNotAllowed, normalizeOperationOutcome, notFound, OperationOutcomeError } from './outcomes.js';
 import { first, type FhirRequest, type FhirResponse } from './request.js';
 import { healthz, pushStatus, readyz, type ReadinessCheck } from './routes/health.js';
+import { confirmDeletions, type AdminDeps } from './routes/admin.js';
 import { capabilities } from './routes/metadata.js';
 import { historyImagingStudy, readImagingStudy, vreadImagingStudy } from './routes/read.js';
 import { searchFormParameters, searchImagingStudy } from './routes/search.js';
@@ -57,6 +58,8 @@ export interface HttpAppDeps {
   push?: { status(): PushOutboxStatus };
   /** Conditions of `/readyz` beyond the image source, the store's ping, failed syncs and the outbox (see routes/health.ts). */
   readiness?: readonly ReadinessCheck[];
+  /** Held deletions a person confirms (`POST /admin/confirm-deletions`, an admin endpoint). */
+  deletions?: AdminDeps['deletions'];
   /** Largest accepted request body; webhooks carry two ids. Default `16kb`. */
   bodyLimit?: string;
 }
@@ -215,6 +218,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.all('/ImagingStudy/:id/_history/:vid', notAllowed('GET, HEAD'));
   app.get('/ImagingStudy/:id', read, route((req) => readImagingStudy(req, readDeps)));
   app.all('/ImagingStudy/:id', notAllowed('GET, HEAD'));
+  const deletions = deps.deletions;
+  if (deletions !== undefined) app.post('/admin/confirm-deletions', admin, route(() => confirmDeletions({ deletions }), { contentType: JSON_CONTENT }));
   app.post('/orthanc/stable-study', webhookBody, route((req) => stableStudyWebhook(req, webhookDeps)));
   app.post('/orthanc/deleted-study', webhookBody, route((req) => deletedStudyWebhook(req, webhookDeps)));
   app.use(() => {

@@ -21,6 +21,7 @@ const BAD_REQUEST_ID = 'bad-request';
 const PAYLOAD_TOO_LARGE_ID = 'payload-too-large';
 const METHOD_NOT_ALLOWED_ID = 'method-not-allowed';
 const NOT_ACCEPTABLE_ID = 'not-acceptable';
+const CONFLICT_ID = 'conflict';
 const SERVER_ERROR_ID = 'server-error';
 const SERVICE_UNAVAILABLE_ID = 'service-unavailable';
 
@@ -69,6 +70,11 @@ export function notAcceptable(details: string): OperationOutcome {
   return outcome(NOT_ACCEPTABLE_ID, 'error', 'not-supported', details);
 }
 
+/** 409: the request does not fit the server's current state. */
+export function conflict(details: string): OperationOutcome {
+  return outcome(CONFLICT_ID, 'error', 'conflict', details);
+}
+
 export function serviceUnavailable(details = 'Service unavailable'): OperationOutcome {
   return outcome(SERVICE_UNAVAILABLE_ID, 'error', 'transient', details);
 }
@@ -84,6 +90,7 @@ const STATUS_BY_ID: Record<string, number> = {
   [NOT_FOUND_ID]: 404,
   [METHOD_NOT_ALLOWED_ID]: 405,
   [NOT_ACCEPTABLE_ID]: 406,
+  [CONFLICT_ID]: 409,
   [GONE_ID]: 410,
   [PAYLOAD_TOO_LARGE_ID]: 413,
   [SERVER_ERROR_ID]: 500,

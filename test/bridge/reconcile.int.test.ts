@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReconciler } from '../../src/bridge/reconcile/index.js';
+import { createConfirmAbsent, createOrthancRest, createReconciler } from '../../src/bridge/reconcile/index.js';
 import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
 import { createSyncService, type BridgeSyncService } from '../../src/bridge/sync/index.js';
 import { createDicomWebClient, fetchStudyMetadata, searchStudies } from '../../src/dicomweb/index.js';
@@ -50,23 +50,24 @@ describe('reconciliation against Orthanc', () => {
       store,
       sync,
       cron: '0 * * * *',
+      confirmAbsent: createConfirmAbsent({ orthanc: createOrthancRest({ orthancUrl: orthanc.url }), fetchStudy: (uid) => fetchStudyMetadata(client, uid) }),
       logger: memoryLogger(),
     });
     const [ctId] = await orthanc.upload([`${FILES}/CT_small.dcm`, `${FILES}/MR_small.dcm`]);
 
     const first = await reconciler.runOnce();
     await sync.idle();
-    expect(first).toEqual({ listed: 2, enqueued: 2, deleted: 0, complete: true });
+    expect(first).toEqual({ listed: 2, enqueued: 2, deleted: 0, kept: 0, held: 0, complete: true });
     expect(store.listStudyInstanceUids()).toEqual([CT_UID, MR_UID]);
     expect(store.getByStudyInstanceUid(MR_UID)?.resource?.series?.length).toBe(1);
 
     const again = await reconciler.runOnce();
-    expect(again).toEqual({ listed: 2, enqueued: 0, deleted: 0, complete: true });
+    expect(again).toEqual({ listed: 2, enqueued: 0, deleted: 0, kept: 0, held: 0, complete: true });
 
     const res = await fetch(`${orthanc.url}/studies/${ctId}`, { method: 'DELETE', headers: orthanc.headers });
     expect(res.status).toBe(200);
     const afterDelete = await reconciler.runOnce();
-    expect(afterDelete).toEqual({ listed: 1, enqueued: 0, deleted: 1, complete: true });
+    expect(afterDelete).toEqual({ listed: 1, enqueued: 0, deleted: 1, kept: 0, held: 0, complete: true });
     expect(store.getByStudyInstanceUid(CT_UID)).toMatchObject({ deleted: true, versionId: 2 });
     expect(store.getByStudyInstanceUid(MR_UID)).toMatchObject({ deleted: false, versionId: 1 });
   });
@@ -78,6 +79,7 @@ describe('reconciliation against Orthanc', () => {
       store,
       sync,
       cron: '0 * * * *',
+      confirmAbsent: createConfirmAbsent({ orthanc: createOrthancRest({ orthancUrl: orthanc.url }), fetchStudy: (uid) => fetchStudyMetadata(unreachable, uid) }),
       logger: memoryLogger(),
     });
     const summary = await reconciler.runOnce();

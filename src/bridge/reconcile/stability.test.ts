@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../../test/bridge/core/fakes.js';
+import { memoryLogger } from '../../../test/support/fakes.js';
 import type { OrthancRest, OrthancStudyLookup } from './orthanc-rest.js';
 import { createStabilityGate } from './stability.js';
 
