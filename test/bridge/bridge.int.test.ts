@@ -16,7 +16,7 @@ import { createLogger } from '../../src/logging/index.js';
 import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 import { validateR4 } from '../support/fhir-validation.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '../..');
 const TEST_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const SECRET = 'e2e-webhook-secret-0123456789';
 const TOKEN = 'e2e-api-token-0123456789abcdef';
@@ -185,7 +185,7 @@ describe('bridge against a real Orthanc', () => {
 
   it('refuses reads without the API token and webhooks with a wrong secret', async () => {
     const read = await get(`/ImagingStudy/${SAMPLE_UID}`, {});
-    expect([read.status, read.headers.get('www-authenticate'), (read.body as OperationOutcome).issue[0]?.code]).toEqual([401, 'Bearer', 'login']);
+    expect([read.status, read.headers.get('www-authenticate'), (read.body as OperationOutcome).issue[0]?.code]).toEqual([401, 'Bearer realm="dicom2fhir"', 'login']);
     const hook = await fetch(url('/orthanc/stable-study'), {
       method: 'POST',
       headers: { authorization: 'Bearer not-the-secret', 'content-type': 'application/json' },

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('npm run demo', () => {
   it('starts Orthanc and the bridge, syncs the sample studies, prints the URLs and exits with DEMO_ONCE=1', () => {
