@@ -187,6 +187,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   // Every admin endpoint goes behind `admin`: API_TOKEN or the scope system/dicom2fhir.admin.
   const admin = [auditTrail(audit, 'admin'), accessGuard(authorizer, 'admin')];
   const read = [auditTrail(audit, 'read'), accessGuard(authorizer, 'read')];
+  const vread = [auditTrail(audit, 'vread'), accessGuard(authorizer, 'read')];
+  const history = [auditTrail(audit, 'history'), accessGuard(authorizer, 'read')];
   const search = [auditTrail(audit, 'search', true), accessGuard(authorizer, 'search')];
   const oauth = deps.oauth;
 
@@ -212,9 +214,9 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   );
   app.get('/ImagingStudy/_search', search, route((req) => searchImagingStudy(req, readDeps)));
   app.all('/ImagingStudy/_search', notAllowed('GET, HEAD, POST'));
-  app.get('/ImagingStudy/:id/_history', read, route((req) => historyImagingStudy(req, readDeps)));
+  app.get('/ImagingStudy/:id/_history', history, route((req) => historyImagingStudy(req, readDeps)));
   app.all('/ImagingStudy/:id/_history', notAllowed('GET, HEAD'));
-  app.get('/ImagingStudy/:id/_history/:vid', read, route((req) => vreadImagingStudy(req, readDeps)));
+  app.get('/ImagingStudy/:id/_history/:vid', vread, route((req) => vreadImagingStudy(req, readDeps)));
   app.all('/ImagingStudy/:id/_history/:vid', notAllowed('GET, HEAD'));
   app.get('/ImagingStudy/:id', read, route((req) => readImagingStudy(req, readDeps)));
   app.all('/ImagingStudy/:id', notAllowed('GET, HEAD'));

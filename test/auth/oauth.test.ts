@@ -143,6 +143,34 @@ describe('OAuth 2.0 access tokens', () => {
     expect(JSON.stringify(bridge.lines)).not.toContain('ACC-SECRET');
   });
 
+  it('audits version reads, history and POST _search with the parameter names only, never their values', async () => {
+    const bridge = await start();
+    store?.put(makeStudy({ uid: UID, accession: 'ACC-SECRET-61', modality: ['CT', 'SR'] }));
+    const bearer = await token();
+    const headers = { authorization: `Bearer ${bearer}` };
+    expect((await get(`${bridge.url}/ImagingStudy/${UID}/_history`, bearer)).status).toBe(200);
+    expect((await get(`${bridge.url}/ImagingStudy/${UID}/_history/1`, bearer)).status).toBe(200);
+    const posted = await fetch(`${bridge.url}/ImagingStudy/_search`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'identifier=ACC-SECRET-61&_count=5',
+    });
+    expect([posted.status, ((await posted.json()) as Bundle).total]).toEqual([200, 1]);
+    expect((await get(`${bridge.url}/ImagingStudy?patient:identifier=PID-SECRET-9`, bearer)).status).toBe(200);
+    const lines = await newAudits(bridge, 0);
+    expect(lines.map((l) => [l.action, l.path, l.studies, l.parameters, l.outcome])).toEqual([
+      ['history', `GET /ImagingStudy/${UID}/_history`, [UID], undefined, 200],
+      ['vread', `GET /ImagingStudy/${UID}/_history/1`, [UID], undefined, 200],
+      ['search', 'POST /ImagingStudy/_search', [UID], ['identifier', '_count'], 200],
+      ['search', 'GET /ImagingStudy', [], ['patient:identifier'], 200],
+    ]);
+    await audit?.flush();
+    const written = readFileSync(bridge.auditFile, 'utf8');
+    expect(written.trim().split('\n')).toHaveLength(4);
+    expect(written).not.toMatch(/SECRET/);
+    expect(JSON.stringify(bridge.lines)).not.toMatch(/SECRET/);
+  });
+
   it('answers a token verified moments before on the direct read, without the router, and audits it alike', async () => {
     const bridge = await start();
     const bearer = await token();

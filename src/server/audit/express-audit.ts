@@ -22,6 +22,16 @@ export function studiesIn(body: unknown): string[] {
   return [...ids];
 }
 
+/**
+ * Names of the search parameters of the query string and, for `POST _search`, of the form body
+ * (read as text by then); never their values.
+ */
+function parameterNames(url: string, body: unknown): string[] {
+  const names = new Set(new URL(url, 'http://localhost').searchParams.keys());
+  if (typeof body === 'string') for (const name of new URLSearchParams(body).keys()) names.add(name);
+  return [...names];
+}
+
 /** Called by the sender with the body it is about to write. */
 export function noteAnsweredStudies(res: Response, body: unknown): void {
   (res.locals as { [STUDIES]?: string[] })[STUDIES] = studiesIn(body);
@@ -33,8 +43,8 @@ export function noteAnsweredStudies(res: Response, body: unknown): void {
 export function auditTrail(audit: AuditLog, action: AuditAction, parameters = false): RequestHandler {
   return (req, res, next) => {
     const path = req.path;
-    const names = parameters ? [...new Set(new URL(req.originalUrl, 'http://localhost').searchParams.keys())] : undefined;
     res.once('close', () => {
+      const names = parameters ? parameterNames(req.originalUrl, req.body) : undefined;
       const { principal, refused } = accessRecord(res);
       const client = principal?.kind === 'oauth' ? principal.clientId : undefined;
       audit.record({
