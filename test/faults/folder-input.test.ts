@@ -5,7 +5,7 @@
  * Every file is generated here, byte by byte, from fixed seeds.
  */
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDeflateRaw } from 'node:zlib';
@@ -240,6 +240,16 @@ describe('convert keeps its memory bounded on hostile files', () => {
     figures.push(`4M items, unmapped sequence ${peakRssMiB.toFixed(0)} MiB`);
     expect(instanceUids(studyOf(result))).toEqual([sop(1), sop(9)]);
     expect(result.stderr.trim()).toBe('2 instances in 1 series; skipped 0 files');
+    expect(peakRssMiB).toBeLessThan(PEAK_RSS_LIMIT_MIB);
+  });
+
+  it(`reads eight such files at once in one folder under ${PEAK_RSS_LIMIT_MIB} MiB`, async () => {
+    const dir = await folder('item-bombs', { good: good(), bomb1: itemBombFile({ study: STUDY, series: SERIES, sop: sop(9) }, UNMAPPED_SEQUENCE) });
+    for (let n = 2; n <= 8; n++) await link(join(dir, 'bomb1'), join(dir, `bomb${n}`));
+    const { result, peakRssMiB } = await withPeakRss((env) => runCli(['convert', dir], env));
+    figures.push(`eight 4M-item files at once ${peakRssMiB.toFixed(0)} MiB`);
+    expect(instanceUids(studyOf(result))).toEqual([sop(1), sop(9)]);
+    expect(result.stderr).toMatch(/^2 instances in 1 series; skipped 0 files\n.*7 duplicate SOP Instance UID/);
     expect(peakRssMiB).toBeLessThan(PEAK_RSS_LIMIT_MIB);
   });
 

@@ -44,13 +44,14 @@ export const KNOWN_VRS = new Set([
 
 /**
  * Raised when the element at `position` needs bytes beyond the end of the buffer; `needed` is
- * how long the buffer would have to be for that element at least, so a caller can tell a short
- * read from a header larger than it will ever hold.
+ * how long the buffer would have to be for that element at least (from its declared length, or
+ * just one more byte when that is all that is known), so a caller can tell a short read from a
+ * file cut short or a header larger than it will ever hold.
  */
 export class OutOfBytes extends HeaderParseError {
   constructor(
     readonly position: number,
-    readonly needed: number = position + 8,
+    readonly needed: number = position + 1,
   ) {
     super('truncated', `data ends inside the element at byte ${position}`);
   }

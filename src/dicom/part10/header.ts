@@ -42,7 +42,12 @@ const MAX_DEFLATE_RATIO = 1032;
 const FIRST_DEFLATE_SLICE = 2 * 1024;
 
 /** A result, plus whether the parse stopped only because the buffer ended before the file did. */
-export type HeaderOutcome = HeaderResult & { readonly needsMoreBytes?: boolean };
+/**
+ * A result, plus whether the parse stopped only because the buffer ended before the file did,
+ * and then how many bytes of the file the element it stopped in needs at least (`neededBytes`):
+ * more than the file holds means the file is cut short, whatever is read.
+ */
+export type HeaderOutcome = HeaderResult & { readonly needsMoreBytes?: boolean; readonly neededBytes?: number };
 
 export interface ParseOptions {
   /** Size of the whole file; when absent the bytes are taken to be the whole file. */
@@ -118,7 +123,7 @@ export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}):
     return parseOrThrow(bytes, options.fileSize ?? bytes.length, complete, options.only);
   } catch (error) {
     if (error instanceof OutOfBytes) {
-      return { ok: false, reason: 'truncated', detail: error.message, needsMoreBytes: !complete };
+      return { ok: false, reason: 'truncated', detail: error.message, needsMoreBytes: !complete, neededBytes: error.needed };
     }
     if (error instanceof HeaderParseError) return { ok: false, reason: error.reason, detail: error.message };
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -176,7 +181,7 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
   }
 
   if (encoding.deflated) {
-    parseDeflated(bytes.subarray(pos), complete, dataset, only);
+    parseDeflated(bytes.subarray(pos), pos, complete, dataset, only);
   } else {
     parser.parseTopLevel(parser.syntax(encoding.littleEndian, encoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
       fileSize,
@@ -238,7 +243,7 @@ function inflate(compressed: Uint8Array, final: boolean): Buffer {
  * twice. An element that ends beyond {@link MAX_INFLATED_BYTES} makes the file too large at
  * once, before anything more is inflated.
  */
-function parseDeflated(compressed: Uint8Array, complete: boolean, target: Dataset, only: ElementFilter | undefined): void {
+function parseDeflated(compressed: Uint8Array, offset: number, complete: boolean, target: Dataset, only: ElementFilter | undefined): void {
   let slice = complete ? Math.min(FIRST_DEFLATE_SLICE, compressed.length) : compressed.length;
   while (true) {
     const whole = slice >= compressed.length;
@@ -256,7 +261,8 @@ function parseDeflated(compressed: Uint8Array, complete: boolean, target: Datase
     } catch (error) {
       if (!(error instanceof OutOfBytes)) throw error;
       if (error.needed > MAX_INFLATED_BYTES) throw new HeaderParseError('too-large', TOO_LARGE_INFLATED);
-      if (whole) throw error;
+      // Positions past here are of the inflated data: of the file, only one more byte is known to be needed.
+      if (whole) throw new OutOfBytes(error.position, offset + compressed.length + 1);
       slice = Math.min(slice * 4, compressed.length);
     }
   }

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIRST_READ_BYTES, readDicomHeader, readDicomHeaderSync } from './read.js';
+import { FIRST_READ_BYTES, MAX_ASYNC_HEADER_BYTES, MAX_HEADER_BYTES, readDicomHeader, readDicomHeaderSync } from './read.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
 let dir: string;
@@ -61,6 +61,30 @@ describe.each([
     const result = await readHeader(path);
     expect(result.ok && result.dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
     expect(result.ok && (result.dataset['00204000']?.Value?.[0] as string).length).toBe(60_000);
+  });
+
+  it('reads a header longer than what is read without blocking, after its long element', async () => {
+    const ts = element(0x0002, 0x0010, 'UI', Buffer.from('1.2.840.10008.1.2.1\0', 'latin1'), false);
+    const long = element(0x0009, 0x1001, 'OB', Buffer.alloc(MAX_ASYNC_HEADER_BYTES + 1024, 7), true);
+    const study = element(0x0020, 0x000d, 'UI', Buffer.from('1.2.3.4\0', 'latin1'), false);
+    const path = join(dir, `long-element-${_name}.dcm`);
+    await writeFile(path, Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), ts, long, study]));
+    const result = await readHeader(path);
+    expect(result.ok && result.dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
+  });
+
+  it('reports truncated, without reading on, an element declared longer than the file', async () => {
+    const header = headerWithLongComment(100, 16);
+    const path = join(dir, `lying-length-${_name}.dcm`);
+    const declared = Buffer.alloc(4);
+    declared.writeUInt32LE(0xfffffff0, 0);
+    const at = header.indexOf(Buffer.from([0x40, 0x00, 0x60, 0xa1]));
+    declared.copy(header, at + 8);
+    await writeFile(path, header);
+    const handle = await open(path, 'r+');
+    await handle.truncate(MAX_HEADER_BYTES * 2);
+    await handle.close();
+    expect(await readHeader(path)).toMatchObject({ ok: false, reason: 'truncated' });
   });
 
   it('reports truncated for a copy of CT_small.dcm cut inside its pixel data', async () => {

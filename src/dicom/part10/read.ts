@@ -31,16 +31,26 @@ export interface ReadOptions {
   only?: ElementFilter;
 }
 
-/** What to do after a read: the result, or the size of the next, larger buffer. */
+/**
+ * A header that needs a buffer larger than this is read with blocking calls from there on, so
+ * that however many files are read at once, one such buffer at a time is held.
+ */
+export const MAX_ASYNC_HEADER_BYTES = 4 * 1024 * 1024;
+
+const TOO_LARGE: HeaderResult = { ok: false, reason: 'too-large', detail: `header longer than ${MAX_HEADER_BYTES} bytes` };
+
+/**
+ * What to do after a read: the result, or the size of the next, larger buffer — four times the
+ * last, or at once what the element the parse stopped in needs. An element that ends past the
+ * end of the file makes it truncated without reading further, as reading it whole would.
+ */
 function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boolean, only: ElementFilter | undefined): HeaderResult | { grow: number } {
   const size = endOfFile ? filled : fileSize;
   const view = filled === buffer.length ? buffer : buffer.subarray(0, filled);
-  const { needsMoreBytes, ...result } = parseHeaderBytes(view, only === undefined ? { fileSize: size } : { fileSize: size, only });
-  if (needsMoreBytes !== true || filled >= size) return result as HeaderResult;
-  if (buffer.length >= MAX_HEADER_BYTES) {
-    return { ok: false, reason: 'too-large', detail: `header longer than ${MAX_HEADER_BYTES} bytes` };
-  }
-  return { grow: Math.min(fileSize, buffer.length * 4, MAX_HEADER_BYTES) };
+  const { needsMoreBytes, neededBytes = 0, ...result } = parseHeaderBytes(view, only === undefined ? { fileSize: size } : { fileSize: size, only });
+  if (needsMoreBytes !== true || filled >= size || neededBytes > size) return result as HeaderResult;
+  if (buffer.length >= MAX_HEADER_BYTES || neededBytes > MAX_HEADER_BYTES) return TOO_LARGE;
+  return { grow: Math.min(fileSize, Math.max(buffer.length * 4, neededBytes), MAX_HEADER_BYTES) };
 }
 
 function firstBuffer(stats: Stats): Buffer {
@@ -76,7 +86,9 @@ export function readDicomHeader(path: string, options: ReadOptions = {}): Promis
         const decide = (endOfFile: boolean): void => {
           try {
             const next = step(buffer, filled, stats.size, endOfFile, only);
-            if ('grow' in next) {
+            if ('grow' in next && next.grow > MAX_ASYNC_HEADER_BYTES) {
+              finish(readRestSync(fd, grown(buffer, filled, next.grow), filled, stats.size, only));
+            } else if ('grow' in next) {
               buffer = grown(buffer, filled, next.grow);
               fill();
             } else {
@@ -152,10 +164,15 @@ function readOpenFile(fd: number, only: ElementFilter | undefined): HeaderResult
   const stats = fstatSync(fd);
   if (!stats.isFile()) return NOT_A_FILE;
   scratch ??= Buffer.allocUnsafe(FIRST_READ_BYTES);
-  let buffer = stats.size >= FIRST_READ_BYTES ? scratch : scratch.subarray(0, stats.size);
-  let filled = readFully(fd, buffer, 0);
+  return readRestSync(fd, stats.size >= FIRST_READ_BYTES ? scratch : scratch.subarray(0, stats.size), 0, stats.size, only);
+}
+
+/** Fills `given` from byte `filled` on, then grows it while the header needs more, with blocking reads. */
+function readRestSync(fd: number, given: Buffer, from: number, fileSize: number, only: ElementFilter | undefined): HeaderResult {
+  let buffer = given;
+  let filled = readFully(fd, buffer, from);
   while (true) {
-    const next = step(buffer, filled, stats.size, filled < buffer.length, only);
+    const next = step(buffer, filled, fileSize, filled < buffer.length, only);
     if (!('grow' in next)) return next;
     buffer = grown(buffer, filled, next.grow);
     filled = readFully(fd, buffer, filled);
