@@ -1,7 +1,9 @@
 # dicom2fhir bridge: `dicom2fhir serve` on Node 20, running as the unprivileged `node` user.
 FROM node:20-slim AS build
 WORKDIR /app
-# better-sqlite3 falls back to compiling when no prebuilt binary matches.
+# better-sqlite3 falls back to compiling when no prebuilt binary matches (or none can be
+# downloaded); JOBS=max lets node-gyp compile its sources on every core.
+ENV JOBS=max
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3

@@ -132,7 +132,8 @@ stop_daemon() {
   fi
   local pid i
   pid=$(cat "$PID_FILE")
-  if kill -0 "$pid" 2>/dev/null; then
+  # A PID file left by a daemon that died may name another process by now: only stop a dockerd.
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
     kill -TERM "$pid"
     for i in $(seq 1 60); do
       kill -0 "$pid" 2>/dev/null || break

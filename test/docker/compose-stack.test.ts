@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../../src/config/settings.js';
-import { createStack, docker, dockerEnv, freeLowPorts, removeStaleProjects, type Stack } from '../support/docker-stack.js';
+import { createStack, docker, dockerEnv, freeLowPorts, httpRequest, removeStaleProjects, type Stack } from '../support/docker-stack.js';
 import { validateR4 } from '../support/fhir-validation.js';
 
 const CT = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
@@ -49,15 +49,15 @@ function storescu(aet: string, file: string): { status: number | null; output: s
 }
 
 async function readStudy(uid: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`http://127.0.0.1:${bridgePort}/ImagingStudy/${uid}`, { headers: bearer });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const res = await httpRequest(`http://127.0.0.1:${bridgePort}/ImagingStudy/${uid}`, { headers: bearer });
+  return { status: res.status, body: res.json<Record<string, unknown>>() };
 }
 
 /** The stored (synced) studies matching a UID: search answers from the store only. */
 async function searchTotal(uid: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${bridgePort}/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${uid}`)}`, { headers: bearer });
+  const res = await httpRequest(`http://127.0.0.1:${bridgePort}/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${uid}`)}`, { headers: bearer });
   expect(res.status).toBe(200);
-  return ((await res.json()) as { total: number }).total;
+  return res.json<{ total: number }>().total;
 }
 
 async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -114,7 +114,10 @@ describe('docker-compose.yml as shipped', () => {
   let orthancStudyId = '';
 
   beforeAll(async () => {
+    const started = Date.now();
+    const seconds = (from: number, to = Date.now()) => `${Math.round((to - from) / 1000)} s`;
     dockerEnv('start');
+    const engineReady = Date.now();
     removeStaleProjects();
     [httpPort, dicomPort, bridgePort] = (await freeLowPorts(3)) as [number, number, number];
     stack = createStack({
@@ -128,9 +131,16 @@ describe('docker-compose.yml as shipped', () => {
       },
       orthancOverride: { StableAge: STABLE_AGE_SECONDS },
     });
+    const buildStarted = Date.now();
     stack.compose(['build', '--parallel'], 14 * 60_000);
+    const upStarted = Date.now();
     stack.compose(['up', '-d'], 5 * 60_000);
     await stack.waitHealthy(['orthanc', 'bridge'], 3 * 60_000);
+    // Where a cold run spends its time, for the CI log (not asserted: timings are not tests).
+    console.info(
+      `docker stack ready in ${seconds(started)}: engine and base images ${seconds(started, engineReady)}, ` +
+        `image builds ${seconds(buildStarted, upStarted)}, up until healthy ${seconds(upStarted)}`,
+    );
   }, 20 * 60_000);
 
   afterAll(() => {
@@ -157,9 +167,8 @@ describe('docker-compose.yml as shipped', () => {
   });
 
   it('refuses the API without the token', async () => {
-    const res = await fetch(`http://127.0.0.1:${bridgePort}/ImagingStudy?identifier=${CT_STUDY_UID}`);
+    const res = await httpRequest(`http://127.0.0.1:${bridgePort}/ImagingStudy?identifier=${CT_STUDY_UID}`);
     expect(res.status).toBe(401);
-    await res.arrayBuffer();
   });
 
   it('syncs a study sent with storescu from an allowed AE title within StableAge + a few seconds', async () => {
@@ -177,13 +186,12 @@ describe('docker-compose.yml as shipped', () => {
   });
 
   it('lets a person log in to Orthanc as admin, with its own password', async () => {
-    const system = await fetch(`http://127.0.0.1:${httpPort}/system`, { headers: admin });
+    const system = await httpRequest(`http://127.0.0.1:${httpPort}/system`, { headers: admin });
     expect(system.status).toBe(200);
-    expect(((await system.json()) as { Name: string }).Name).toBe('dicom2fhir-orthanc');
-    const wrong = await fetch(`http://127.0.0.1:${httpPort}/system`, { headers: basic('admin', secrets.ORTHANC_PASSWORD) });
+    expect(system.json<{ Name: string }>().Name).toBe('dicom2fhir-orthanc');
+    const wrong = await httpRequest(`http://127.0.0.1:${httpPort}/system`, { headers: basic('admin', secrets.ORTHANC_PASSWORD) });
     expect(wrong.status).toBe(401);
-    await wrong.arrayBuffer();
-    const studies = (await (await fetch(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json()) as string[];
+    const studies = (await httpRequest(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json<string[]>();
     expect(studies).toHaveLength(1);
     orthancStudyId = studies[0] ?? '';
   });
@@ -192,7 +200,7 @@ describe('docker-compose.yml as shipped', () => {
     const sent = storescu('INTRUDER', MR);
     expect(sent.status).not.toBe(0);
     expect(sent.output).toMatch(/Refused/);
-    const studies = (await (await fetch(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json()) as string[];
+    const studies = (await httpRequest(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json<string[]>();
     expect(studies).toEqual([orthancStudyId]);
     const logs = live().compose(['logs', '--no-color', 'orthanc']).stdout;
     expect(logs).toContain('refused a C-STORE from AE title "INTRUDER"');
@@ -228,14 +236,13 @@ describe('docker-compose.yml as shipped', () => {
     const { status, body } = await readStudy(CT_STUDY_UID);
     expect(status).toBe(200);
     expect(body.meta).toEqual(version);
-    const studies = (await (await fetch(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json()) as string[];
+    const studies = (await httpRequest(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json<string[]>();
     expect(studies).toEqual([orthancStudyId]);
   });
 
   it('answers 410 once the study is deleted in Orthanc', async () => {
-    const deleted = await fetch(`http://127.0.0.1:${httpPort}/studies/${orthancStudyId}`, { method: 'DELETE', headers: admin });
+    const deleted = await httpRequest(`http://127.0.0.1:${httpPort}/studies/${orthancStudyId}`, { method: 'DELETE', headers: admin });
     expect(deleted.status).toBe(200);
-    await deleted.arrayBuffer();
     await until('410 Gone', 20_000, async () => ((await readStudy(CT_STUDY_UID)).status === 410 ? true : undefined));
   });
 

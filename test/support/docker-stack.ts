@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,6 +68,33 @@ export async function freeLowPorts(count: number): Promise<number[]> {
   }
   if (ports.length < count) throw new Error(`found only ${ports.length} free ports below 32768`);
   return ports;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  json<T>(): T;
+}
+
+/**
+ * One HTTP request on a connection of its own (no keep-alive pool): after `restart` or `down`/`up`
+ * a pooled connection to a published port is a connection to a container that is gone.
+ */
+export function httpRequest(url: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  return new Promise((done, fail) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', fail);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        done({ status: res.statusCode ?? 0, body, json: <T>() => JSON.parse(body) as T });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 30 s`)));
+    req.on('error', fail);
+    req.end();
+  });
 }
 
 function isRunning(pid: number): boolean {
