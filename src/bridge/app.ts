@@ -31,7 +31,7 @@ import {
   type ReconcileSummary,
   type StartupCheck,
 } from './reconcile/index.js';
-import { openStudyStore, type BridgeStore } from './store/index.js';
+import { openStudyStore, storeReadiness, type BridgeStore } from './store/index.js';
 import { createSyncService, errorMessage, type BridgeSyncService } from './sync/index.js';
 import { convertStudy } from '../convert/index.js';
 import { createBridgePush } from '../push/index.js';
@@ -110,7 +110,7 @@ function withTimeout(promise: Promise<void>, ms: number, onTimeout: () => void):
 export async function startBridge(config: Config, options: StartBridgeOptions = {}): Promise<Bridge> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const auth = basicAuth(config);
-  const store = openStudyStore(config.dataDir);
+  const store = openStudyStore(config.dataDir, { output: { fhirVersion: config.fhirVersion } });
   const dicomWeb = createDicomWebClient({ baseUrl: config.dicomWebUrl, ...(auth ?? {}) });
   const convertOptions: ConvertOptions = {
     fhirVersion: config.fhirVersion,
@@ -173,11 +173,21 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   // `/readyz` conditions beyond the image source, the store's ping, failed syncs and the outbox:
   // one entry per condition (see src/server/routes/health.ts and the README's /readyz table).
   const readiness: ReadinessCheck[] = [
+    storeReadiness(store),
     () => {
       const held = reconciler.heldDeletions();
       return held === undefined ? undefined : heldDeletionsReason(held);
     },
   ];
+
+  // A stored study whose bytes fail their checksum is fetched and converted again.
+  store.health.onCorruption((uid) => {
+    try {
+      sync.enqueue(uid, 'repair');
+    } catch (error) {
+      logger.error({ studyInstanceUid: uid, error: errorMessage(error) }, 're-sync of a corrupted study could not be queued; its next read queues it again');
+    }
+  });
 
   const httpLogger = logger.child({ component: 'http' });
   const audit = createAuditLog({ logger: logger.child({ component: 'audit' }), ...(config.auditLog === undefined ? {} : { file: config.auditLog }) });

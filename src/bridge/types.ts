@@ -17,6 +17,8 @@ export interface StoredStudy {
   deleted: boolean;
   /** The resource with `meta.versionId` and `meta.lastUpdated` set; absent for a tombstone. */
   resource?: ImagingStudy;
+  /** Present when the version was made by another FHIR version or converter output schema than the current ones (re-converted, never served as is). */
+  stale?: true;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface StoredStudyJson {
   lastUpdated: string;
   deleted: boolean;
   json?: Buffer;
+  /** As `StoredStudy.stale`. */
+  stale?: true;
 }
 
 /** Which version of a study is current, read without its resource (to check a cached copy). */
@@ -173,7 +177,8 @@ export interface StudyStore {
   close(): void;
 }
 
-export type SyncReason = 'webhook' | 'changes' | 'reconcile' | 'on-demand' | 'manual';
+/** `repair`: a stored copy failed its checksum; `reconvert`: stored by another FHIR version or converter schema. */
+export type SyncReason = 'webhook' | 'changes' | 'reconcile' | 'on-demand' | 'manual' | 'repair' | 'reconvert';
 
 export interface SyncResult {
   studyInstanceUid: string;

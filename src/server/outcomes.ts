@@ -4,6 +4,7 @@
  * one error type that carries an outcome, so routes throw and a single Express handler answers.
  */
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+import { StoreError } from '../bridge/store/faults.js';
 import { escapeControlCharacters } from '../text/control-characters.js';
 
 type IssueCode = OperationOutcomeIssue['code'];
@@ -121,10 +122,18 @@ export class OperationOutcomeError extends Error {
 /**
  * The outcome to answer for anything thrown: an `OperationOutcomeError` keeps its own, Express'
  * body-parser errors (`status`/`statusCode` 4xx) become 413 for a body above the limit and 400
- * otherwise (malformed JSON…), and everything else a 500 whose text does not leak internals.
+ * otherwise (malformed JSON…), a store fault 503 (500 for corrupted content), and everything
+ * else a 500 whose text does not leak internals.
  */
 export function normalizeOperationOutcome(err: unknown): OperationOutcome {
   if (err instanceof OperationOutcomeError) return err.outcome;
+  if (err instanceof StoreError) {
+    // A corrupted stored study is a server error (it is being re-synced); a full, locked or
+    // unreadable store is an outage a client may retry.
+    return err.code === 'store-corrupt'
+      ? outcome(SERVER_ERROR_ID, 'error', 'exception', 'The stored study is corrupted; it is being re-synced from the image source')
+      : serviceUnavailable(`The store is unavailable (${err.code})`);
+  }
   if (typeof err === 'object' && err !== null) {
     const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
     if (status === 413) {

@@ -156,6 +156,30 @@ function backfillSearchTables(db: Database): void {
   }
 }
 
+/** `PRAGMA application_id` of a dicom2fhir store ("d2fh"), so another program's SQLite file is never taken for one. */
+export const STORE_APPLICATION_ID = 0x64326668;
+
+/**
+ * Version 3: what made each stored version and a checksum of its bytes. `study_output` holds, per
+ * study, the CRC-32 of the current version's stored JSON and the FHIR version and converter
+ * output schema that produced it — a table of its own, because columns appended to `studies`
+ * would sit after the large `resource` and cost a walk of its overflow pages on every filter.
+ * Past versions carry the same three values in columns of their own. Studies stored before
+ * (no `study_output` row) are of unknown making: the bridge re-converts them.
+ */
+const OUTPUT_AND_CHECKSUM = `
+CREATE TABLE IF NOT EXISTS study_output (
+  id TEXT PRIMARY KEY,
+  checksum INTEGER NOT NULL,
+  fhir_version TEXT NOT NULL,
+  converter_schema INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS study_output_made_by ON study_output (fhir_version, converter_schema);
+ALTER TABLE study_versions ADD COLUMN checksum INTEGER;
+ALTER TABLE study_versions ADD COLUMN fhir_version TEXT;
+ALTER TABLE study_versions ADD COLUMN converter_schema INTEGER;
+`;
+
 /** Every migration, oldest first; numbers are consecutive from 1. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
@@ -165,6 +189,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(SEARCH_TABLES);
       backfillSearchTables(db);
+    },
+  },
+  {
+    version: 3,
+    description: 'checksum, FHIR version and converter output schema of each stored version',
+    up: (db) => {
+      db.exec(OUTPUT_AND_CHECKSUM);
+      db.pragma(`application_id = ${STORE_APPLICATION_ID}`);
     },
   },
 ];

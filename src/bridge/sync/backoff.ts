@@ -9,6 +9,9 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 5 * 60_000 };
 
+/** After a store fault (full disk, lock): short, so the bridge resumes within seconds of the cause going away. */
+export const STORE_FAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5000 };
+
 /**
  * Delay after the `attempt`-th failure (1-based): `baseMs · 2^(attempt-1)`, capped at `maxMs`,
  * then scaled by a random factor in [0.5, 1) ("equal jitter": never less than half the

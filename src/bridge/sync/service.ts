@@ -8,9 +8,10 @@ import type { Dataset } from '../../dicom/dataset.js';
 import { assertValidUid } from '../../dicomweb/uid.js';
 import type { Conversion, ConvertOptions, ImagingStudy } from '../../convert/options.js';
 import { instanceIndexOfDatasets } from '../store/instance-index.js';
+import { isStoreFault } from '../store/faults.js';
 import type { PendingSyncStore } from '../store/sqlite-store.js';
 import type { PutOutcome, StoredStudy, StudyStore, SyncFailure, SyncReason, SyncResult, SyncService } from '../types.js';
-import { DEFAULT_BACKOFF, retryDelayMs, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, retryDelayMs, STORE_FAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { errorMessage, type BridgeLogger } from './logger.js';
 
 export type FetchStudy = (studyInstanceUid: string) => Promise<Dataset[] | undefined>;
@@ -37,6 +38,11 @@ export interface SyncServiceOptions {
    * neither stored nor published (SPEC §4). Unset: every fetched study is stored.
    */
   checkStability?: CheckStability;
+  /**
+   * Retry delays after the store itself failed (full disk, lock held elsewhere): not the study's
+   * fault, so not counted as its attempts and never exhausted; default 250 ms doubling to 5 s.
+   */
+  storeBackoff?: BackoffOptions;
   /** Called after a new version was stored, with the datasets it came from (for the push outbox). */
   onStored?: (study: StoredStudy, outcome: Exclude<PutOutcome, 'unchanged'>, datasets: Dataset[]) => void | Promise<void>;
   /** Called after a study was tombstoned. */
@@ -57,6 +63,8 @@ export interface SyncStatus {
   hookErrors: number;
   /** Store writes about the queue that failed (each one logged; the study stays pending or failed in the store). */
   unrecordedFailures: number;
+  /** Studies waiting to be retried because the store failed (not counted in `failures`). */
+  storeFaultRetries: number;
 }
 
 export interface BridgeSyncService extends SyncService {
@@ -72,6 +80,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   const concurrency = options.concurrency ?? 4;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const storeBackoff = options.storeBackoff ?? STORE_FAULT_BACKOFF;
   const random = options.random ?? Math.random;
   const now = options.now ?? (() => new Date());
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
@@ -84,6 +93,10 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   const rerun = new Map<string, SyncReason>();
   const retryTimers = new Map<string, NodeJS.Timeout>();
   const attempts = new Map<string, number>();
+  /** Consecutive store faults met by each study's sync; cleared when its sync ends otherwise. */
+  const storeFaults = new Map<string, number>();
+  /** The last failure list read from the store, shown while the store cannot be read. */
+  let lastFailures: SyncFailure[] = [];
   const deletions = new Map<string, number>();
   /** Running studies whose stored queue entry went with their stored version (see `putSynced`). */
   const dequeued = new Set<string>();
@@ -101,10 +114,23 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     for (const resolve of idleWaiters.splice(0)) resolve();
   }
 
-  async function runHook(name: string, uid: string, hook: () => void | Promise<void>): Promise<void> {
+  const hookRetryTimers = new Set<NodeJS.Timeout>();
+
+  /** A hook that met a store fault (the outbox's write) is run again later; any other failure is counted and logged. */
+  async function runHook(name: string, uid: string, hook: () => void | Promise<void>, attempt = 1): Promise<void> {
     try {
       await hook();
     } catch (err) {
+      if (isStoreFault(err) && !stopped) {
+        const delay = retryDelayMs(attempt, storeBackoff, random);
+        logger.warn({ studyInstanceUid: uid, hook: name, storeError: errorMessage(err), retryInMs: delay }, 'sync hook met a store fault; will retry');
+        const timer = setTimeout(() => {
+          hookRetryTimers.delete(timer);
+          void runHook(name, uid, hook, attempt + 1);
+        }, delay);
+        hookRetryTimers.add(timer);
+        return;
+      }
       hookErrors += 1;
       logger.error({ studyInstanceUid: uid, hook: name, err: errorMessage(err) }, 'sync hook failed');
     }
@@ -201,10 +227,26 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     if (existing !== undefined) clearTimeout(existing);
     const timer = setTimeout(() => {
       retryTimers.delete(uid);
-      enqueue(uid, reason);
+      try {
+        enqueue(uid, reason);
+      } catch (err) {
+        // The stored queue is written first: a study it could not take is in neither queue, so it
+        // is retried from here again — a timer never throws (that would end the process).
+        if (isStoreFault(err) && !stopped) retryAfterStoreFault(uid, reason, err);
+        else logger.error({ studyInstanceUid: uid, reason, err: errorMessage(err) }, 'a scheduled sync retry could not be queued');
+      }
       notifyIdle();
     }, delayMs);
     retryTimers.set(uid, timer);
+  }
+
+  /** The store failed during the study's sync: retried soon, without counting against the study. */
+  function retryAfterStoreFault(uid: string, reason: SyncReason, err: unknown): void {
+    const count = (storeFaults.get(uid) ?? 0) + 1;
+    storeFaults.set(uid, count);
+    const delay = retryDelayMs(count, storeBackoff, random);
+    logger.warn({ studyInstanceUid: uid, reason, storeError: errorMessage(err), retryInMs: delay }, 'the store failed during a sync; will retry');
+    scheduleRetry(uid, reason, delay);
   }
 
   async function run(uid: string, reason: SyncReason): Promise<void> {
@@ -212,18 +254,27 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     let settled = true;
     try {
       await syncOnce(uid, reason, true);
+      storeFaults.delete(uid);
     } catch (err) {
-      try {
-        recordFailure(uid, reason, err);
-      } catch (recordError) {
+      if (isStoreFault(err)) {
+        // Not the study's failure: it stays in the stored queue and is retried in memory.
         settled = false;
-        // The store itself failed (closed at shutdown, disk full): the study stays in the stored
-        // queue for the next start, and the lost failure record is reported.
-        unrecorded += 1;
-        logger.error(
-          { studyInstanceUid: uid, reason, err: errorMessage(err), storeError: errorMessage(recordError) },
-          'study sync failed and the failure could not be recorded',
-        );
+        if (!stopped) retryAfterStoreFault(uid, reason, err);
+      } else {
+        storeFaults.delete(uid);
+        try {
+          recordFailure(uid, reason, err);
+        } catch (recordError) {
+          settled = false;
+          // The store failed too (closed at shutdown, disk full): the study stays in the stored
+          // queue for the next start, is retried in memory meanwhile, and the lost record is reported.
+          unrecorded += 1;
+          logger.error(
+            { studyInstanceUid: uid, reason, err: errorMessage(err), storeError: errorMessage(recordError) },
+            'study sync failed and the failure could not be recorded',
+          );
+          if (!stopped && isStoreFault(recordError)) retryAfterStoreFault(uid, reason, recordError);
+        }
       }
     } finally {
       running.delete(uid);
@@ -330,14 +381,22 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     enqueue,
     enqueueMany,
     deleteStudy,
-    status: () => ({
-      queued: queue.length + rerun.size,
-      inFlight: running.size,
-      failures: store.listFailures(),
-      scheduledRetries: retryTimers.size,
-      hookErrors,
-      unrecordedFailures: unrecorded,
-    }),
+    status() {
+      try {
+        lastFailures = store.listFailures();
+      } catch (err) {
+        if (!isStoreFault(err)) throw err;
+      }
+      return {
+        queued: queue.length + rerun.size,
+        inFlight: running.size,
+        failures: lastFailures,
+        scheduledRetries: retryTimers.size,
+        hookErrors,
+        unrecordedFailures: unrecorded,
+        storeFaultRetries: storeFaults.size,
+      };
+    },
     idle() {
       if (isIdle()) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
@@ -346,6 +405,9 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       stopped = true;
       for (const timer of retryTimers.values()) clearTimeout(timer);
       retryTimers.clear();
+      // The outbox catches up with the store at the next start.
+      for (const timer of hookRetryTimers) clearTimeout(timer);
+      hookRetryTimers.clear();
       // Queued and running studies stay in the stored queue; the next start runs them. Reruns asked
       // for are kept until their run ends, so that it leaves the study in the stored queue.
       queue.length = 0;

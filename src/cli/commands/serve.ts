@@ -72,7 +72,13 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger({ level: loaded.config.logLevel });
   for (const warning of loaded.warnings) logger.warn({}, warning);
   const { startBridge } = await import('../../bridge/app.js');
-  const bridge = await startBridge(loaded.config, { logger });
+  const { StoreRefusedError } = await import('../../bridge/store/faults.js');
+  const bridge = await startBridge(loaded.config, { logger }).catch((error: unknown) => {
+    if (!(error instanceof StoreRefusedError)) throw error;
+    process.stderr.write(`dicom2fhir serve: refusing the store: ${error.message}\n`);
+    return undefined;
+  });
+  if (bridge === undefined) return 2;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

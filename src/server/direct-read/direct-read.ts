@@ -41,7 +41,8 @@ export type DirectRead = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 function readStored(store: DirectReadDeps['store'], id: string): StudyText | undefined {
   const stored = store.getJson(id);
-  if (stored === undefined || stored.deleted || stored.json === undefined) return undefined;
+  // A stale version (another FHIR version or converter schema) is left to the router, which converts it again.
+  if (stored === undefined || stored.deleted || stored.json === undefined || stored.stale === true) return undefined;
   return { versionId: stored.versionId, headers: versionHeaders(stored), body: stored.json };
 }
 

@@ -131,6 +131,15 @@ async function collect(checks: readonly ReadinessCheck[]): Promise<ReadinessReas
   return reasons;
 }
 
+/** Counts read from the store; while it fails, the failure instead (its reason is among `reasons`). */
+function counts(read: () => JsonBody): JsonBody {
+  try {
+    return read();
+  } catch (error) {
+    return { error: describe(error) };
+  }
+}
+
 /** `"ready"`, `"degraded"` (200) or `"not-ready"` (503), with every reason and the counts behind them. */
 export async function readyz(deps: HealthDeps): Promise<FhirResponse> {
   const [source, store] = [await checkSource(deps), checkStore(deps)];
@@ -140,13 +149,15 @@ export async function readyz(deps: HealthDeps): Promise<FhirResponse> {
   const checks = [syncBacklog(deps.sync), ...(deps.push === undefined ? [] : [pushBacklog(deps.push)]), ...(deps.readiness ?? [])];
   reasons.push(...(await collect(checks)));
   const ready = reasons.every((reason) => reason.impact !== 'unavailable');
-  const status = deps.sync.status();
   const body: JsonBody = {
     status: !ready ? 'not-ready' : reasons.length > 0 ? 'degraded' : 'ready',
     reasons,
     checks: { orthanc: source, store },
-    sync: { queued: status.queued, inFlight: status.inFlight, failures: status.failures.length },
-    ...(deps.push === undefined ? {} : { push: pushCounts(deps.push.status()) }),
+    sync: counts(() => {
+      const status = deps.sync.status();
+      return { queued: status.queued, inFlight: status.inFlight, failures: status.failures.length };
+    }),
+    ...(deps.push === undefined ? {} : { push: counts(() => pushCounts((deps.push as { status(): PushOutboxStatus }).status())) }),
   };
   const firstUnavailable = reasons.find((reason) => reason.impact === 'unavailable');
   return [ready ? allOk : serviceUnavailable(`Not ready: ${firstUnavailable?.code ?? 'unknown'}`), body];

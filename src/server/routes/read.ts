@@ -4,10 +4,12 @@
  * If-None-Match; 410 for a study deleted at the source (§3.1.0.2 "read of a deleted resource");
  * and for an id never seen that is a Study Instance UID, an on-demand conversion from the image
  * source (SPEC §4: a study that exists in Orthanc but was not synced yet) — stored only when the
- * source calls it stable, answered unstored while it is still arriving.
+ * source calls it stable, answered unstored while it is still arriving; so is a stored version made
+ * by another FHIR version or converter output schema (SPEC §4: never mixes).
  */
 import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4';
 import type { StoredStudy, SyncService, StudyStore } from '../../bridge/types.js';
+import { StoreError } from '../../bridge/store/faults.js';
 import type { ImagingStudy } from '../../convert/options.js';
 import { isValidUid } from '../../dicomweb/uid.js';
 import { allOk, badRequest, gone, notFound, notModified, OperationOutcomeError, serviceUnavailable } from '../outcomes.js';
@@ -53,8 +55,10 @@ function answerUnstable(resource: ImagingStudy): FhirResponse {
   return [allOk, resource as FhirResource, { 'Cache-Control': 'no-store' }];
 }
 
-async function convertOnDemand(id: string, sync: ReadDeps['sync'], ifNoneMatch: string | undefined): Promise<FhirResponse | undefined> {
-  const result = await sync.syncStudy(id, 'on-demand').catch((error: unknown) => {
+async function convertOnDemand(id: string, studyInstanceUid: string, sync: ReadDeps['sync'], ifNoneMatch: string | undefined): Promise<FhirResponse | undefined> {
+  const result = await sync.syncStudy(studyInstanceUid, 'on-demand').catch((error: unknown) => {
+    // The store's own faults keep their answer (503 unavailable, 500 corrupted).
+    if (error instanceof StoreError) throw error;
     throw new OperationOutcomeError(serviceUnavailable('The image source could not be reached'), { cause: error });
   });
   // With the `uuid` id strategy the stored id differs from the UID: this URL does not name it.
@@ -68,8 +72,10 @@ export async function readImagingStudy(req: FhirRequest, deps: ReadDeps): Promis
   const ifNoneMatch = req.headers['if-none-match'];
   const stored = deps.store.get(id);
   if (stored?.deleted === true) throw new OperationOutcomeError(gone);
-  if (stored !== undefined) return answer(stored, ifNoneMatch);
-  const converted = isValidUid(id) ? await convertOnDemand(id, deps.sync, ifNoneMatch) : undefined;
+  if (stored !== undefined && stored.stale !== true) return answer(stored, ifNoneMatch);
+  // A version made by another FHIR version or converter schema is converted again, never served as is.
+  const uid = stored?.studyInstanceUid ?? (isValidUid(id) ? id : undefined);
+  const converted = uid === undefined ? undefined : await convertOnDemand(id, uid, deps.sync, ifNoneMatch);
   if (converted === undefined) throw new OperationOutcomeError(notFound);
   return converted;
 }
