@@ -3,7 +3,8 @@
  * active (full disk, lock held elsewhere, unreadable file, damaged file) and which studies were
  * found corrupted. A fault clears itself when a later call of the same kind succeeds — a full
  * disk only when a write succeeds — so the bridge recovers without a restart once the cause is
- * gone. `/readyz` reports the active faults (503).
+ * gone. `/readyz` reports the active faults (503); for the two only a write clears, it tries a
+ * small write itself (see readiness.ts).
  */
 import { StoreCorruptionError, type StoreError, type StoreFaultCode } from './faults.js';
 
@@ -38,11 +39,16 @@ export class StoreHealth {
     this.active.set(error.code, error.message);
   }
 
-  /** Records a successful call: it proves the store readable and unlocked, and — for a write — not full. */
+  /**
+   * Records a successful call: it proves the store usable, and — for a write — neither full nor
+   * locked (another process's write lock still lets reads through, so only a write clears it).
+   */
   succeeded(kind: 'read' | 'write'): void {
-    this.active.delete('store-locked');
     this.active.delete('store-unavailable');
-    if (kind === 'write') this.active.delete('store-full');
+    if (kind === 'write') {
+      this.active.delete('store-full');
+      this.active.delete('store-locked');
+    }
   }
 
   /** The study was written again: its stored bytes are sound. */

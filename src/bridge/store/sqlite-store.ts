@@ -95,8 +95,8 @@ export interface BridgeStore extends StudyStore, PendingSyncStore {
   /** How many live studies `listStaleStudies` would name. */
   countStaleStudies(): number;
   /**
-   * A small write, tried while a full disk is reported, so that `store-full` clears even when
-   * nothing else writes; throws `store-full` without writing while the file system has less than
+   * A small write, tried while a full disk or a lock is reported, so that the condition clears
+   * even when nothing else writes; throws `store-full` without writing while the file system has less than
    * 1 MiB free (a write into the WAL's existing pages could succeed on a full disk).
    */
   probeWrite(): void;

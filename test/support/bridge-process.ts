@@ -1,0 +1,67 @@
+/**
+ * Runs `dicom2fhir serve` as a child process for tests that must see the process itself: that it
+ * keeps running through a fault, what it logs, how fast it answers. The environment is given
+ * whole (nothing inherited but PATH), the log is kept, and `stop()` ends it with SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface BridgeProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed so far (pino JSON lines and stderr). */
+  log(): string;
+  /** Exit code once it exited, else undefined. */
+  exited(): number | null | undefined;
+  /** SIGTERM, then the exit code (SIGKILL after 15 s). */
+  stop(): Promise<number | null>;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, context = (): string => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startBridgeProcess(env: Record<string, string>, port: number): Promise<BridgeProcess> {
+  let log = '';
+  let exitCode: number | null | undefined;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve((exitCode = code))));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the serve child to answer /healthz',
+    async () => {
+      if (exitCode !== undefined) throw new Error(`serve exited with ${exitCode}:\n${log}`);
+      return (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) || undefined;
+    },
+    30_000,
+    () => log,
+  );
+  return {
+    url,
+    child,
+    log: () => log,
+    exited: () => exitCode,
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
