@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OperationOutcome } from 'fhir/r4';
 import { openStudyStore } from '../../src/bridge/store/index.js';
-import { imagingStudy } from '../bridge/core/studies.js';
+import { imagingStudy } from '../support/studies.js';
 import { startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
 import { freePort } from '../support/orthanc.js';
 

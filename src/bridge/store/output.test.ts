@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { imagingStudy } from '../../../test/bridge/core/studies.js';
+import { imagingStudy } from '../../../test/support/studies.js';
 import { migrate, SCHEMA_VERSION, STORE_APPLICATION_ID } from './schema.js';
 import { openStudyStore, STORE_FILE_NAME, type BridgeStore } from './sqlite-store.js';
 

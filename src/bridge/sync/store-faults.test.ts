@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { datasets, fakeConvert, memoryLogger } from '../../../test/bridge/core/fakes.js';
+import { datasets, fakeConvert, memoryLogger } from '../../../test/support/fakes.js';
 import { openStudyStore, type BridgeStore } from '../store/index.js';
 import { createSyncService, type BridgeSyncService } from './service.js';
 
