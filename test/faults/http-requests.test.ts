@@ -130,6 +130,17 @@ describe('request bodies above the limit', () => {
     expect(ok.status).toBe(202);
     expect(enqueued).toEqual(['1.2.3']);
   });
+
+  it('answers an oversized search form 413, and a form within the limit 200', async () => {
+    const { url } = await start();
+    const search = (body: string) =>
+      fetch(`${url}/ImagingStudy/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const huge = await search(`modality=CT&_count=${'1'.repeat(20_000)}`);
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as OperationOutcome).issue[0]?.code).toBe('too-long');
+    const ok = await search('modality=CT');
+    expect(ok.status).toBe(200);
+  });
 });
 
 describe('slow clients', () => {
