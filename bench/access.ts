@@ -121,7 +121,7 @@ export async function runAccessSuite(options: AccessSuiteOptions): Promise<Acces
   const store = openStudyStore(join(dir, 'store'));
   store.put(study(200));
   const logger = createLogger({ destination: destination({ dest: '/dev/null', sync: false }) });
-  const dropped: AuditLog = { record: () => undefined, flush: async () => undefined, close: async () => undefined };
+  const dropped: AuditLog = { record: () => undefined, problem: () => undefined, flush: async () => undefined, close: async () => undefined };
   const fileAudit = createAuditLog({ logger, file: join(dir, 'audit.jsonl') });
   const oauth = await oauthVariant(join(dir, 'audit-oauth.jsonl'), logger);
   const bearer = `Bearer ${API_TOKEN}`;

@@ -17,7 +17,7 @@ import { isLoopbackHost } from '../config/loopback.js';
 import { createHttpListener, createHttpServer, type ReadinessCheck } from '../server/index.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '../server/auth/access-token.js';
 import type { OAuthDiscovery } from '../server/auth/discovery.js';
-import { createAuditLog } from '../server/audit/audit-log.js';
+import { auditReadiness, createAuditLog } from '../server/audit/audit-log.js';
 import { createChangeFeedFollower, type ChangeFeedFollower } from './changes/index.js';
 import {
   createConfirmAbsent,
@@ -191,6 +191,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
 
   const httpLogger = logger.child({ component: 'http' });
   const audit = createAuditLog({ logger: logger.child({ component: 'audit' }), ...(config.auditLog === undefined ? {} : { file: config.auditLog }) });
+  readiness.push(auditReadiness(audit));
   const oauth = oauthOf(config);
   const credentials = config.apiToken !== undefined || oauth !== undefined;
   const listener = createHttpListener({

@@ -21,7 +21,18 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-export function openAuditFile(path: string, onSyncError: (error: Error) => void): AuditFile {
+export interface AuditFileEvents {
+  onSyncError(error: Error): void;
+  /** A sync succeeded: every line written before it is durable. */
+  onSynced?(): void;
+}
+
+/** EINVAL: the file is a device or pipe that cannot be synced (fdatasync(2)); nothing is lost by skipping it. */
+function unsyncable(error: NodeJS.ErrnoException | null): boolean {
+  return error?.code === 'EINVAL';
+}
+
+export function openAuditFile(path: string, events: AuditFileEvents): AuditFile {
   const fd = openSync(path, 'a', 0o600);
   let written = 0;
   let synced = 0;
@@ -42,10 +53,13 @@ export function openAuditFile(path: string, onSyncError: (error: Error) => void)
     if (running !== undefined || closed || synced === written) return;
     const upTo = written;
     running = new Promise<void>((done) => {
-      fdatasync(fd, (error) => {
+      fdatasync(fd, (failure) => {
         running = undefined;
-        if (error === null) synced = upTo;
-        else onSyncError(error);
+        const error = unsyncable(failure) ? null : failure;
+        if (error === null) {
+          synced = upTo;
+          events.onSynced?.();
+        } else events.onSyncError(error);
         settle(error);
         done();
         if (error === null) syncSoon();
@@ -71,10 +85,21 @@ export function openAuditFile(path: string, onSyncError: (error: Error) => void)
       if (closed) return;
       closed = true;
       await running;
-      fdatasyncSync(fd);
-      synced = written;
-      settle(null);
-      closeSync(fd);
+      try {
+        fdatasyncSync(fd);
+        synced = written;
+        settle(null);
+      } catch (error) {
+        if (!unsyncable(error as NodeJS.ErrnoException)) {
+          events.onSyncError(error as Error);
+          settle(error as Error);
+        } else {
+          synced = written;
+          settle(null);
+        }
+      } finally {
+        closeSync(fd);
+      }
     },
   };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { logLines } from '../../../test/support/server-fixtures.js';
 import { createLogger } from '../../logging/index.js';
 import { openAuditFile } from './audit-file.js';
-import { createAuditLog, type AuditEvent } from './audit-log.js';
+import { auditReadiness, createAuditLog, type AuditEvent } from './audit-log.js';
 
 const READ: AuditEvent = { who: 'dr-house', client: 'pacs-viewer', action: 'read', path: 'GET /ImagingStudy/1.2.3', studies: ['1.2.3'], outcome: 200 };
 
@@ -47,6 +47,16 @@ describe('audit log', () => {
     expect(log.lines.find((l) => l.level === 50)).toMatchObject({ msg: 'audit line could not be written to the audit file', who: 'dr-house', outcome: 200 });
   });
 
+  it('reports a full disk in /readyz as audit-log-failing (degraded) and in the log', async () => {
+    const log = logLines();
+    const audit = createAuditLog({ logger: createLogger({ destination: log.destination }), file: '/dev/full' });
+    expect(auditReadiness(audit)()).toBeUndefined();
+    audit.record(READ);
+    expect(auditReadiness(audit)()).toEqual({ code: 'audit-log-failing', impact: 'degraded', message: expect.stringMatching(/^audit lines reach the log only: writing to \/dev\/full failed: .*ENOSPC/) });
+    expect(log.lines.map((l) => l.msg)).toEqual(['audit', 'audit line could not be written to the audit file']);
+    await audit.close();
+  });
+
   it('logs only without a file', async () => {
     const log = logLines();
     const audit = createAuditLog({ logger: createLogger({ destination: log.destination }) });
@@ -59,8 +69,10 @@ describe('audit log', () => {
 describe('audit file', () => {
   it('has every line in the file as soon as append returns, and flush resolves once they are synced', async () => {
     const path = tempFile();
-    const file = openAuditFile(path, (error) => {
-      throw error;
+    const file = openAuditFile(path, {
+      onSyncError: (error) => {
+        throw error;
+      },
     });
     for (let i = 0; i < 50; i++) {
       file.append(JSON.stringify({ n: i }));

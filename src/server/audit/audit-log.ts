@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { errorText } from '../error-text.js';
+import type { ReadinessCheck } from '../routes/health.js';
 import { openAuditFile, type AuditFile } from './audit-file.js';
 
 export type AuditAction = 'read' | 'vread' | 'history' | 'search' | 'admin';
@@ -33,6 +34,8 @@ export interface AuditEvent {
 
 export interface AuditLog {
   record(event: AuditEvent): void;
+  /** Why the audit file is failing (its last write or sync failed), or undefined while it works. */
+  problem(): string | undefined;
   /** Resolves when every line so far is durable in the audit file (at once without one). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -47,8 +50,19 @@ export interface AuditLogOptions {
 export function createAuditLog({ logger, file }: AuditLogOptions): AuditLog {
   // The event holds names, UIDs and numbers only; skipping pino's redaction keeps this off the hot path's bill.
   const lines = logger.child({ audit: true }, { redact: [] });
+  let problem: string | undefined;
   const target: AuditFile | undefined =
-    file === undefined ? undefined : openAuditFile(file, (error) => logger.error({ file, error: errorText(error) }, 'audit file sync failed'));
+    file === undefined
+      ? undefined
+      : openAuditFile(file, {
+          onSyncError: (error) => {
+            problem = `syncing ${file} failed: ${errorText(error)}`;
+            logger.error({ file, error: errorText(error) }, 'audit file sync failed');
+          },
+          onSynced: () => {
+            problem = undefined;
+          },
+        });
   return {
     record(event) {
       lines.info(event, 'audit');
@@ -56,11 +70,24 @@ export function createAuditLog({ logger, file }: AuditLogOptions): AuditLog {
       try {
         target.append(JSON.stringify({ time: new Date().toISOString(), ...event }));
       } catch (error) {
-        // The answer is already on its way; the failure is reported loudly where operators look.
+        // The answer is already on its way; the failure is reported loudly where operators look, and in /readyz.
+        problem = `writing to ${file} failed: ${errorText(error)}`;
         logger.error({ file, error: errorText(error), who: event.who, action: event.action, outcome: event.outcome }, 'audit line could not be written to the audit file');
       }
     },
+    problem: () => problem,
     flush: () => target?.flush() ?? Promise.resolve(),
     close: () => target?.close() ?? Promise.resolve(),
+  };
+}
+
+/**
+ * `/readyz` reason `audit-log-failing` (degraded): reads are still answered, but their audit lines
+ * reach only the log until the file can be written and synced again (disk full, volume gone).
+ */
+export function auditReadiness(audit: Pick<AuditLog, 'problem'>): ReadinessCheck {
+  return () => {
+    const problem = audit.problem();
+    return problem === undefined ? undefined : { code: 'audit-log-failing', impact: 'degraded', message: `audit lines reach the log only: ${problem}` };
   };
 }
