@@ -6,6 +6,7 @@
 import { formatAccessResults, runAccessSuite } from './access.js';
 import { formatBridgeResults, runBridgeSuite } from './bridge.js';
 import { runFolderSuite, type FolderSizeResult } from './folder.js';
+import { formatHugeResults, runHugeSuite } from './huge.js';
 import { formatMachine, machineDetails } from './machine.js';
 import { formatInt, formatTable } from './table.js';
 
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   console.log(formatMachine(machineDetails()));
   console.log(`repeats per figure: ${repeats} (median reported)\n`);
   // `npm run bench -- bridge` runs the named suites only; no name runs all.
-  const suites = ['folder', 'bridge', 'access'];
+  const suites = ['folder', 'bridge', 'access', 'huge'];
   const selected = process.argv.slice(2);
   const unknown = selected.filter((name) => !suites.includes(name));
   if (unknown.length > 0) throw new Error(`unknown suite ${unknown.join(', ')}; suites: ${suites.join(', ')}`);
@@ -109,6 +110,12 @@ async function main(): Promise<void> {
     const access = await runAccessSuite({ rounds: repeats, connections: 32, loadSeconds: 5, log });
     console.log('\nAccess check and audit line on the direct read (one process serving, one loading)');
     for (const line of formatAccessResults(access)) console.log(line);
+  }
+  if (wanted('huge')) {
+    // Minutes per run: Orthanc alone needs about a minute to produce this study's metadata.
+    const huge = await runHugeSuite({ instances: Number(process.env.BENCH_HUGE_INSTANCES ?? 30_000), series: 4, repeats: Number(process.env.BENCH_HUGE_REPEATS ?? 1), log });
+    console.log('\nHuge study against a real Orthanc (copies of CT_small.dcm)');
+    for (const line of formatHugeResults(huge)) console.log(line);
   }
 }
 
