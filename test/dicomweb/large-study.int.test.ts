@@ -23,8 +23,10 @@ const PER_SERIES = 600;
 const INSTANCES = SERIES * PER_SERIES;
 /** V8 heap of every child: the streamed path fits, the ~47 MB answer read whole does not. */
 const HEAP_MIB = 64;
-/** Peak resident memory allowed to the streamed path (Node itself takes ~45 MiB). */
+/** Peak resident memory allowed to the streamed fetch (Node itself takes ~45 MiB). */
 const PEAK_RSS_LIMIT_MIB = 160;
+/** The same for the bridge, which also holds its HTTP server, store and schedulers (~125 MiB measured). */
+const BRIDGE_PEAK_RSS_LIMIT_MIB = 224;
 const LISTED = 1000;
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
@@ -132,7 +134,7 @@ describe(`a ${INSTANCES}-instance study under a ${HEAP_MIB} MiB heap`, () => {
     }
   }, 180_000);
 
-  it(`dicom2fhir serve syncs it within ${PEAK_RSS_LIMIT_MIB} MiB and stores it without instance lists above MAX_INSTANCES_LISTED`, async () => {
+  it(`dicom2fhir serve syncs it within ${BRIDGE_PEAK_RSS_LIMIT_MIB} MiB and stores it without instance lists above MAX_INSTANCES_LISTED`, async () => {
     const port = await freePort();
     const dataDir = join(work, 'bridge-data');
     const base = `http://127.0.0.1:${port}`;
@@ -163,6 +165,6 @@ describe(`a ${INSTANCES}-instance study under a ${HEAP_MIB} MiB heap`, () => {
     expect(result.exit.code, result.exit.stderr.slice(-2000)).toBe(0);
     expect(result.resource?.numberOfInstances).toBe(INSTANCES);
     expect(result.resource?.series?.some((s) => s.instance !== undefined)).toBe(false);
-    expect(peakRssMiB).toBeLessThan(PEAK_RSS_LIMIT_MIB);
+    expect(peakRssMiB).toBeLessThan(BRIDGE_PEAK_RSS_LIMIT_MIB);
   }, 240_000);
 });
