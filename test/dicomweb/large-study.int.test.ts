@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ImagingStudy } from 'fhir/r4';
+import type { Bundle, ImagingStudy } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, CLI } from '../cli/run-cli.js';
 import { generateCopies, type GeneratedStudy } from '../support/generate/copies.js';
@@ -28,6 +28,8 @@ const PEAK_RSS_LIMIT_MIB = 160;
 /** The same for the bridge, which also holds its HTTP server, store and schedulers (~125 MiB measured). */
 const BRIDGE_PEAK_RSS_LIMIT_MIB = 224;
 const LISTED = 1000;
+/** SOP Class UID of CT_small.dcm. */
+const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 interface ChildRun {
@@ -134,7 +136,7 @@ describe(`a ${INSTANCES}-instance study under a ${HEAP_MIB} MiB heap`, () => {
     }
   }, 180_000);
 
-  it(`dicom2fhir serve syncs it within ${BRIDGE_PEAK_RSS_LIMIT_MIB} MiB and stores it without instance lists above MAX_INSTANCES_LISTED`, async () => {
+  it(`dicom2fhir serve syncs it within ${BRIDGE_PEAK_RSS_LIMIT_MIB} MiB, stores it without instance lists above MAX_INSTANCES_LISTED, and its instance search still answers`, async () => {
     const port = await freePort();
     const dataDir = join(work, 'bridge-data');
     const base = `http://127.0.0.1:${port}`;
@@ -158,13 +160,25 @@ describe(`a ${INSTANCES}-instance study under a ${HEAP_MIB} MiB heap`, () => {
         if (response?.status === 200) resource = (await response.json()) as ImagingStudy;
         else await response?.arrayBuffer();
       }
+      // The instance index is filled from the metadata, not from the (omitted) lists.
+      const lastSeries = study.series[SERIES - 1]!;
+      const searches: Record<string, number | undefined> = {};
+      for (const query of [
+        `instance=${lastSeries.sopInstanceUids[PER_SERIES - 1]}`,
+        `dicom-class=urn:ietf:rfc:3986|urn:oid:${CT_IMAGE_STORAGE}`,
+        'instance=1.2.3.4.5.6.7.8.9',
+      ]) {
+        const response = await fetch(`${base}/ImagingStudy?${query}`).catch(() => undefined);
+        searches[query] = response?.status === 200 ? ((await response.json()) as Bundle).total : response?.status;
+      }
       serving.child.kill('SIGTERM');
-      return { resource, exit: await serving.done };
+      return { resource, searches, exit: await serving.done };
     });
     figures.push(`serve ${peakRssMiB.toFixed(0)} MiB`);
     expect(result.exit.code, result.exit.stderr.slice(-2000)).toBe(0);
     expect(result.resource?.numberOfInstances).toBe(INSTANCES);
     expect(result.resource?.series?.some((s) => s.instance !== undefined)).toBe(false);
+    expect(Object.values(result.searches)).toEqual([1, 1, 0]);
     expect(peakRssMiB).toBeLessThan(BRIDGE_PEAK_RSS_LIMIT_MIB);
   }, 240_000);
 });
