@@ -24,11 +24,18 @@ export interface DicomWebClientOptions {
    * timeout, so a large but flowing metadata answer is not cut off). Default 60 000.
    */
   timeoutMs?: number;
+  /**
+   * Milliseconds a streamed metadata request may wait for the server to start answering; default
+   * 600 000. Orthanc builds a whole metadata answer before it sends its first byte (~2 ms per
+   * instance: more than a minute for 30,000), so the inactivity timeout cannot apply until then.
+   */
+  answerTimeoutMs?: number;
 }
 
 export interface DicomWebClient {
   readonly baseUrl: string;
   readonly timeoutMs: number;
+  readonly answerTimeoutMs: number;
   readonly api: DICOMwebApiClient;
   /** The authentication header of every request (empty without credentials); never logged. */
   readonly headers: Readonly<Record<string, string>>;
@@ -37,6 +44,7 @@ export interface DicomWebClient {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_ANSWER_TIMEOUT_MS = 600_000;
 
 function normalizeBaseUrl(raw: string): string {
   let parsed: URL;
@@ -79,6 +87,8 @@ export function createDicomWebClient(options: DicomWebClientOptions): DicomWebCl
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     throw new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
   }
+  const answerTimeoutMs = Math.max(timeoutMs, options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS);
+  if (!Number.isInteger(answerTimeoutMs)) throw new TypeError(`answerTimeoutMs must be a positive integer, got ${options.answerTimeoutMs}`);
   xmlHttpRequestConstructor();
   // dicomweb-client stores username/password but never sends them, hence the explicit header.
   // verbose: false because it would print whole XHR objects to the console on every error;
@@ -91,7 +101,7 @@ export function createDicomWebClient(options: DicomWebClientOptions): DicomWebCl
     singlepart: false,
   });
   const agent = createKeepAliveAgent(new URL(baseUrl).protocol);
-  return Object.freeze({ baseUrl, timeoutMs, api, headers, agent });
+  return Object.freeze({ baseUrl, timeoutMs, answerTimeoutMs, api, headers, agent });
 }
 
 /** What dicomweb-client attaches to a rejected request (`error.status`, `error.response`). */

@@ -1,5 +1,5 @@
 /** DICOMweb source: WADO-RS study metadata and QIDO-RS study search through dicomweb-client. */
-export { createDicomWebClient, DEFAULT_TIMEOUT_MS } from './client.js';
+export { createDicomWebClient, DEFAULT_ANSWER_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from './client.js';
 export type { DicomWebClient, DicomWebClientOptions } from './client.js';
 export { DicomWebError } from './errors.js';
 export type { DicomWebFailure } from './errors.js';

@@ -100,7 +100,8 @@ function streamOnce(client: DicomWebClient, url: string, operation: string, sink
     const options = {
       method: 'GET',
       agent: client.agent,
-      timeout: client.timeoutMs,
+      // Until the answer starts, the server may still be building it (see `answerTimeoutMs`).
+      timeout: client.answerTimeoutMs,
       headers: { ...client.headers, Accept: 'application/dicom+json' },
     };
     req = url.startsWith('https:') ? https.request(url, options) : http.request(url, options);
@@ -111,7 +112,7 @@ function streamOnce(client: DicomWebClient, url: string, operation: string, sink
               failure: 'timeout',
               url,
             })
-          : new DicomWebError(`${operation} failed: no answer from ${url} within ${client.timeoutMs} ms`, { failure: 'timeout', url }),
+          : new DicomWebError(`${operation} failed: no answer from ${url} within ${client.answerTimeoutMs} ms`, { failure: 'timeout', url }),
       );
     });
     req.on('error', (error: unknown) => {
@@ -122,6 +123,8 @@ function streamOnce(client: DicomWebClient, url: string, operation: string, sink
     });
     req.on('response', (res: IncomingMessage) => {
       answered = true;
+      // From now on bytes flow: the inactivity timeout applies.
+      req?.setTimeout(client.timeoutMs);
       const status = res.statusCode ?? 0;
       if (status === 404 || status === 204 || status < 200 || status >= 300) {
         res.resume();

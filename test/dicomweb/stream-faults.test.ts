@@ -132,6 +132,37 @@ describe('streamed WADO-RS metadata faults', () => {
     }
   });
 
+  it('waits answerTimeoutMs for an answer to start (a server building it), then timeoutMs between bytes', async () => {
+    const server = await localServer((_req, res, count) => {
+      // The first answer starts after 600 ms; the second stops sending after its first bytes.
+      setTimeout(() => {
+        res.writeHead(200, { 'Content-Type': 'application/dicom+json' });
+        if (count === 1) res.end(JSON.stringify([DATASET]));
+        else res.write('[');
+      }, count === 1 ? 600 : 0);
+    });
+    try {
+      const client = createDicomWebClient({ baseUrl: server.base, timeoutMs: 200, answerTimeoutMs: 5_000 });
+      expect(await fetchStudyDatasets(client, UID, { seriesConcurrency: 1 })).toHaveLength(1);
+      const error = await failureOf(fetchStudyDatasets(client, UID, { seriesConcurrency: 1 }));
+      expect(error.failure).toBe('timeout');
+      expect(error.message).toMatch(/sent nothing for 200 ms after 1 bytes \(0 complete datasets\)$/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('gives up when no answer starts within answerTimeoutMs', async () => {
+    const server = await localServer(() => undefined);
+    try {
+      const error = await failureOf(fetchStudyDatasets(createDicomWebClient({ baseUrl: server.base, timeoutMs: 100, answerTimeoutMs: 300 }), UID, { seriesConcurrency: 1 }));
+      expect(error.failure).toBe('timeout');
+      expect(error.message).toBe(`WADO-RS study metadata failed: no answer from ${server.base}/studies/${UID}/metadata within 300 ms`);
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps the HTTP status of an error answer, not its body', async () => {
     nock(ORIGIN).get(METADATA).reply(503, 'busy for DOE^JOHN');
     const error = await failureOf(fetchWhole());
