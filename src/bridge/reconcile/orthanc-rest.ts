@@ -5,6 +5,7 @@
  * that answers neither (another DICOMweb PACS, no Orthanc at `ORTHANC_URL`) is reported as such,
  * so the caller can fall back to rules that need DICOMweb only.
  */
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { errorMessage } from '../sync/logger.js';
 
@@ -29,43 +30,46 @@ export interface OrthancRestOptions {
 const LookupAnswer = z.array(z.object({ ID: z.string(), Type: z.string() }));
 const StudyAnswer = z.object({ IsStable: z.boolean() });
 
-/** Errors of `fetch` that mean nothing listens there (as opposed to a server that failed). */
+/** Connection errors that mean nothing listens there (as opposed to a server that failed). */
 const NOTHING_LISTENING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
-function causeCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not JSON: the caller's schema check reports the answer as not Orthanc's.
+    return undefined;
+  }
 }
 
+/**
+ * The same HTTP client as the change feed (axios over node:http): the bridge's sync path loads no
+ * second HTTP stack, which matters under the small heaps large studies are synced with.
+ */
 export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
   const base = options.orthancUrl.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const headers: Record<string, string> =
-    options.auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` };
-
-  async function call(path: string, init: RequestInit): Promise<Response> {
-    return fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(timeoutMs) });
-  }
+  const http: AxiosInstance = axios.create({
+    baseURL: base,
+    timeout: options.timeoutMs ?? 10_000,
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    responseType: 'text',
+    transformResponse: (data: unknown) => data,
+    validateStatus: () => true,
+  });
 
   return {
     async lookupStudy(studyInstanceUid) {
-      let response: Response;
+      let response: AxiosResponse<string>;
       try {
-        response = await call('/tools/lookup', { method: 'POST', body: studyInstanceUid, headers: { 'content-type': 'text/plain' } });
+        response = await http.post<string>('/tools/lookup', studyInstanceUid, { headers: { 'content-type': 'text/plain' } });
       } catch (error) {
-        const code = causeCode(error);
+        const code = axios.isAxiosError(error) ? error.code : undefined;
         if (code !== undefined && NOTHING_LISTENING.has(code)) return { kind: 'no-orthanc', reason: `${base} does not answer (${code})` };
         throw new Error(`Orthanc POST /tools/lookup failed: ${errorMessage(error)}`, { cause: error });
       }
-      const text = await response.text();
       if (response.status === 404 || response.status === 405) return { kind: 'no-orthanc', reason: `${base}/tools/lookup answered HTTP ${response.status}` };
-      if (!response.ok) throw new Error(`Orthanc POST /tools/lookup answered HTTP ${response.status}`);
-      let parsed: ReturnType<typeof LookupAnswer.safeParse>;
-      try {
-        parsed = LookupAnswer.safeParse(JSON.parse(text));
-      } catch (error) {
-        return { kind: 'no-orthanc', reason: `${base}/tools/lookup did not answer JSON (${errorMessage(error)})` };
-      }
+      if (response.status < 200 || response.status >= 300) throw new Error(`Orthanc POST /tools/lookup answered HTTP ${response.status}`);
+      const parsed = LookupAnswer.safeParse(parseJson(response.data));
       if (!parsed.success) return { kind: 'no-orthanc', reason: `${base}/tools/lookup did not answer an Orthanc lookup list` };
       // The UID may also name a series or an instance somewhere: only a Study answer counts.
       const study = parsed.data.find((item) => item.Type === 'Study');
@@ -73,13 +77,12 @@ export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
     },
 
     async isStable(orthancId) {
-      const response = await call(`/studies/${encodeURIComponent(orthancId)}`, { method: 'GET' }).catch((error: unknown) => {
+      const response = await http.get<string>(`/studies/${encodeURIComponent(orthancId)}`).catch((error: unknown) => {
         throw new Error(`Orthanc GET /studies/{id} failed: ${errorMessage(error)}`, { cause: error });
       });
-      const text = await response.text();
       if (response.status === 404) return undefined;
-      if (!response.ok) throw new Error(`Orthanc GET /studies/{id} answered HTTP ${response.status}`);
-      const parsed = StudyAnswer.safeParse(JSON.parse(text));
+      if (response.status < 200 || response.status >= 300) throw new Error(`Orthanc GET /studies/{id} answered HTTP ${response.status}`);
+      const parsed = StudyAnswer.safeParse(parseJson(response.data));
       if (!parsed.success) throw new Error('Orthanc GET /studies/{id} answered without IsStable');
       return parsed.data.IsStable;
     },
