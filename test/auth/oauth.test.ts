@@ -330,6 +330,36 @@ describe('OAuth 2.0 access tokens', () => {
     ]);
   });
 
+  it('confirms held deletions for the admin scope or the API token only, never for a reader', async () => {
+    let confirmations = 0;
+    const bridge = await start({
+      overrides: {
+        deletions: {
+          confirmDeletions: async () => {
+            confirmations += 1;
+            return { deleted: 1, kept: 0 };
+          },
+        },
+      },
+    });
+    const post = async (bearer?: string): Promise<number> =>
+      (await fetch(`${bridge.url}/admin/confirm-deletions`, { method: 'POST', headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` } })).status;
+    expect(await post(await token({ scope: `${READ_SEARCH} system/*.*` }))).toBe(403);
+    expect(await post()).toBe(401);
+    expect(await post('forged-token')).toBe(401);
+    expect(confirmations).toBe(0);
+    expect(await post(await token({ scope: ADMIN, subject: 'pacs-admin' }))).toBe(200);
+    expect(await post(API_TOKEN)).toBe(200);
+    expect(confirmations).toBe(2);
+    expect((await newAudits(bridge, 0)).map((l) => [l.who, l.action, l.path, l.outcome])).toEqual([
+      ['dr-house', 'admin', 'POST /admin/confirm-deletions', 403],
+      ['anonymous', 'admin', 'POST /admin/confirm-deletions', 401],
+      ['anonymous', 'admin', 'POST /admin/confirm-deletions', 401],
+      ['pacs-admin', 'admin', 'POST /admin/confirm-deletions', 200],
+      ['api-token', 'admin', 'POST /admin/confirm-deletions', 200],
+    ]);
+  });
+
   it('serves reads without credentials only when allowed, and never the admin endpoints then', async () => {
     const bridge = await start({ overrides: { anonymousReads: true, anonymousAdmin: false } });
     expect((await get(`${bridge.url}/ImagingStudy/${UID}`)).status).toBe(200);
