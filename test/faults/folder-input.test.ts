@@ -253,6 +253,19 @@ describe('convert keeps its memory bounded on hostile files', () => {
     expect(peakRssMiB).toBeLessThan(PEAK_RSS_LIMIT_MIB);
   });
 
+  it(`skips a file whose Image Type holds 30 million empty values as too large, under ${PEAK_RSS_LIMIT_MIB} MiB`, async () => {
+    const imageType = tag(0x0008, 0x0008);
+    const backslashes = Buffer.alloc(30 * MIB, 0x5c);
+    const valueBomb = Buffer.concat([elementHeader(imageType, 'UC', backslashes.length), backslashes]);
+    const bomb = part10(EXPLICIT_VR_LITTLE_ENDIAN, Buffer.concat([instanceElements({ study: STUDY, series: SERIES, sop: sop(9) }, { extra: [[imageType, valueBomb]] }), pixelData()]));
+    const dir = await folder('value-bomb', { good: good(), bomb });
+    const { result, peakRssMiB } = await withPeakRss((env) => runCli(['convert', dir], env));
+    figures.push(`30M values in one element ${peakRssMiB.toFixed(0)} MiB`);
+    expect(instanceUids(studyOf(result))).toEqual([sop(1)]);
+    expect(result.stderr.trim()).toBe('1 instance in 1 series; skipped 1 file (too large: 1)');
+    expect(peakRssMiB).toBeLessThan(PEAK_RSS_LIMIT_MIB);
+  });
+
   it(`skips a file with 4 million empty items in a mapped sequence as too large, under ${PEAK_RSS_LIMIT_MIB} MiB`, async () => {
     const dir = await folder('item-bomb-mapped', { good: good(), bomb: itemBombFile({ study: STUDY, series: SERIES, sop: sop(9) }, MAPPED_SEQUENCE) });
     const { result, peakRssMiB } = await withPeakRss((env) => runCli(['convert', dir], env));

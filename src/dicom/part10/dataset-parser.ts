@@ -8,7 +8,7 @@
 import type { Dataset, DicomElement } from '../dataset.js';
 import { characterSetDecoder, DEFAULT_CHARACTER_SET, type TextDecodeFn } from './charset.js';
 import { HeaderParseError } from './result.js';
-import { decodeElement, type Source } from './values.js';
+import { decodeElement, isStringVr, type Source } from './values.js';
 import { dictionaryVr } from './vr-dictionary.js';
 
 /** Sequences nested deeper than this are taken as corrupt data rather than followed. */
@@ -23,6 +23,12 @@ export const MAX_SEQUENCE_DEPTH = 64;
 export const MAX_DECODED_ITEMS_SELECTED = 10_000;
 /** The same bound when every element is decoded: high enough for any real per-frame sequence. */
 export const MAX_DECODED_ITEMS_ALL = 1_000_000;
+/**
+ * Longest text value decoded when the caller reads selected tags. Those a converter maps are
+ * short (LT, the longest, holds 10,240 characters), while a crafted one of 30 MB of backslashes
+ * would become 30 million values and gigabytes of memory.
+ */
+export const MAX_SELECTED_TEXT_BYTES = 1024 * 1024;
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -185,6 +191,7 @@ export class DatasetParser {
   constructor(
     input: Uint8Array,
     private readonly maxItems: number = MAX_DECODED_ITEMS_ALL,
+    private readonly maxTextBytes: number = Number.POSITIVE_INFINITY,
   ) {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.limit = bytes.length;
@@ -271,6 +278,9 @@ export class DatasetParser {
     if (valueEnd > this.limit) throw new OutOfBytes(valueStart - 8, valueEnd);
     if (!keep) return valueEnd;
     const vr = header.explicitVr ? header.vr : dictionaryVr(tag);
+    if (header.length > this.maxTextBytes && isStringVr(vr === 'UN' ? dictionaryVr(tag) : vr)) {
+      throw new HeaderParseError('too-large', `element ${tagHex(tag)} holds ${header.length} bytes of text`);
+    }
     let element: DicomElement | undefined;
     if (vr === 'SQ') {
       element = { vr, Value: this.readItems(syntax, valueStart, valueEnd, text, depth + 1).items };

@@ -11,6 +11,7 @@ import {
   KNOWN_VRS,
   MAX_DECODED_ITEMS_ALL,
   MAX_DECODED_ITEMS_SELECTED,
+  MAX_SELECTED_TEXT_BYTES,
   OutOfBytes,
   type ElementFilter,
 } from './dataset-parser.js';
@@ -135,7 +136,7 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
   if (bytes.length === 0) return { ok: false, reason: 'not-dicom', detail: 'empty file' };
   const magic = hasMagic(bytes);
   let pos = magic ? PREAMBLE_LENGTH + 4 : 0;
-  const parser = new DatasetParser(bytes, maxItemsFor(only));
+  const parser = new DatasetParser(bytes, maxItemsFor(only), maxTextBytesFor(only));
   const dataset: Dataset = {};
 
   let metaElements = 0;
@@ -196,6 +197,10 @@ function maxItemsFor(only: ElementFilter | undefined): number {
   return only === undefined ? MAX_DECODED_ITEMS_ALL : MAX_DECODED_ITEMS_SELECTED;
 }
 
+function maxTextBytesFor(only: ElementFilter | undefined): number {
+  return only === undefined ? Number.POSITIVE_INFINITY : MAX_SELECTED_TEXT_BYTES;
+}
+
 const TOO_LARGE_INFLATED = `the deflated dataset inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MiB before its header ends`;
 
 /** A zlib failure as the reason the file is skipped; anything else is not zlib's and goes on. */
@@ -248,7 +253,7 @@ function parseDeflated(compressed: Uint8Array, offset: number, complete: boolean
   while (true) {
     const whole = slice >= compressed.length;
     const inflated = inflate(compressed.subarray(0, slice), whole && complete);
-    const parser = new DatasetParser(inflated, maxItemsFor(only));
+    const parser = new DatasetParser(inflated, maxItemsFor(only), maxTextBytesFor(only));
     const attempt: Dataset = {};
     try {
       parser.parseTopLevel(parser.syntax(true, true), 0, attempt, DEFAULT_CHARACTER_SET, {

@@ -1,7 +1,7 @@
 import { deflateRawSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parsePart10Header } from './index.js';
-import { MAX_DECODED_ITEMS_SELECTED, MAX_SEQUENCE_DEPTH } from './dataset-parser.js';
+import { MAX_DECODED_ITEMS_SELECTED, MAX_SELECTED_TEXT_BYTES, MAX_SEQUENCE_DEPTH } from './dataset-parser.js';
 import { MAX_INFLATED_BYTES } from './header.js';
 
 type Bytes = number[];
@@ -163,6 +163,13 @@ describe('parsePart10Header on synthetic files', () => {
     const mapped = part10(EXPLICIT_LE, [...ex(0x0008, 0x1032, 'SQ', [...items(many), ...seqEnd], UNDEFINED), ...ex(0x0020, 0x000d, 'UI', STUDY)]);
     expect(parsePart10Header(mapped, { only })).toMatchObject({ ok: false, reason: 'too-large' });
     expect(ok(parsePart10Header(mapped)).dataset['00081032']?.Value).toHaveLength(many);
+  });
+
+  it('skips as too large a selected text element longer than any real one, and steps over it when not selected', () => {
+    const backslashes = new Array<number>(MAX_SELECTED_TEXT_BYTES + 2).fill(0x5c);
+    const bytes = part10(EXPLICIT_LE, [...ex(0x0008, 0x0008, 'UC', backslashes), ...ex(0x0020, 0x000d, 'UI', STUDY)]);
+    expect(parsePart10Header(bytes, { only: new Set([0x00080008, 0x0020000d]) })).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(ok(parsePart10Header(bytes, { only: new Set([0x0020000d]) })).dataset['0020000D']?.Value).toEqual(['1.2.3.4']);
   });
 
   it('finds the same corruption in a sequence it steps over as in one it decodes', () => {

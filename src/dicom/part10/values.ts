@@ -18,6 +18,11 @@ const SINGLE_VALUED_TEXT = new Set(['ST', 'LT', 'UT', 'UR']);
 const KEEP_LEADING_SPACES = new Set(['ST', 'LT', 'UT', 'UC']);
 const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
 
+/** Text VRs, whose values are decoded whatever their length (binary ones are kept only when small). */
+export function isStringVr(vr: string): boolean {
+  return STRING_VRS.has(vr);
+}
+
 /** The bytes being parsed and their byte order. */
 export interface Source {
   readonly bytes: Buffer;
