@@ -14,7 +14,7 @@ export function serveHelp(): string {
     const s: Setting = settings[key];
     const left = `  ${s.flag} <value>`;
     const fallback = s.defaultText === undefined ? '' : ` (default: ${s.defaultText})`;
-    return `${left.padEnd(34)}${s.env}\n${' '.repeat(34)}${s.description}${fallback}`;
+    return `${left.padEnd(33)} ${s.env}\n${' '.repeat(34)}${s.description}${fallback}`;
   });
   return [
     'Usage: dicom2fhir serve [options]',
