@@ -115,9 +115,14 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   const convertOptions: ConvertOptions = {
     fhirVersion: config.fhirVersion,
     format: 'imagingstudy',
-    endpoint: { kind: 'dicomweb', baseUrl: config.dicomWebUrl },
+    // The Endpoint's address is the URL clients use (SPEC §2.1), which may differ from the bridge's own.
+    endpoint: { kind: 'dicomweb', baseUrl: config.publicDicomWebUrl ?? config.dicomWebUrl },
     ...(config.timezone === undefined ? {} : { timezone: config.timezone }),
     maxInstancesListed: config.maxInstancesListed,
+    ...(config.patientIdSystem === undefined ? {} : { patientIdentifierSystem: config.patientIdSystem }),
+    ...(config.accessionSystem === undefined ? {} : { accessionSystem: config.accessionSystem }),
+    ...(config.issuerSystemsFile === undefined ? {} : { issuerSystems: config.issuerSystemsFile }),
+    patientMode: config.patientMode,
   };
   const push =
     config.fhirServerUrl === undefined
@@ -134,6 +139,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
           logger: logger.child({ component: 'push' }),
           convert: convertStudy,
           convertOptions,
+          maxAttempts: config.pushMaxAttempts,
         });
   const orthancRest = createOrthancRest({ orthancUrl: config.orthancUrl, ...(auth === undefined ? {} : { auth }) });
   // A study not stable yet is looked at again once its quiet period has passed (non-Orthanc sources).

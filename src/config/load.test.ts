@@ -55,6 +55,12 @@ describe('loadConfig', () => {
       fhirServerUsername: undefined,
       fhirServerPassword: undefined,
       fhirServerTimeout: 30_000,
+      pushMaxAttempts: 5,
+      publicDicomWebUrl: undefined,
+      patientIdSystem: undefined,
+      accessionSystem: undefined,
+      issuerSystemsFile: undefined,
+      patientMode: 'create',
     });
     expect(result.warnings).toEqual([
       expect.stringMatching(/^WEBHOOK_SECRET is not set/),
@@ -209,4 +215,40 @@ describe('parseDuration', () => {
   ])('reads %s as %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it.each(['', 'soon', '-1s', '5 days'])('refuses %j', (text) => expect(parseDuration(text)).toBeUndefined());
+});
+
+describe('loadConfig identity settings (SPEC §2.7)', () => {
+  it('reads the issuer map, systems and patient mode', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'issuers-'));
+    try {
+      const file = join(dir, 'issuers.json');
+      writeFileSync(file, '{"HOSP A": "urn:oid:1.2.3"}');
+      const result = loadConfig({ ISSUER_SYSTEMS_FILE: file, PATIENT_ID_SYSTEM: 'https://h.example/mrn', PATIENT_MODE: 'existing', PUBLIC_DICOMWEB_URL: 'https://pacs.example/dicom-web/' });
+      if (!result.ok) throw new Error(result.problems.join('\n'));
+      expect(result.config).toMatchObject({
+        issuerSystemsFile: { 'HOSP A': 'urn:oid:1.2.3' },
+        patientIdSystem: 'https://h.example/mrn',
+        patientMode: 'existing',
+        publicDicomWebUrl: 'https://pacs.example/dicom-web',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists a bad issuer map, a relative system and an unknown mode together at start', () => {
+    const result = loadConfig({ ISSUER_SYSTEMS_FILE: '/nonexistent/issuers.json', ACCESSION_SYSTEM: 'accessions', PATIENT_MODE: 'sometimes' });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'ISSUER_SYSTEMS_FILE: cannot read /nonexistent/issuers.json: ENOENT',
+        expect.stringMatching(/^ACCESSION_SYSTEM: must be an absolute URI/),
+        expect.stringMatching(/^PATIENT_MODE: /),
+      ]),
+    );
+  });
 });

@@ -7,6 +7,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { createOffsetResolver } from '../convert/values/offset.js';
 import { parseDuration } from './duration.js';
+import { loadIssuerSystemsFile } from './issuer-systems.js';
 
 /**
  * Default of MAX_INSTANCES_LISTED. An instance entry is ~200 bytes of JSON, so 5,000 instances
@@ -49,6 +50,9 @@ const integer = (min: number, max: number, fallback: number) =>
     .default(String(fallback))
     .refine((text) => /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max, `must be an integer from ${min} to ${max}`)
     .transform(Number);
+
+/** An absolute URI, as FHIR requires of `Identifier.system` (`urn:oid:…`, `https://…`). */
+const absoluteUri = z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, 'must be an absolute URI such as urn:oid:1.2.3.4 or https://hospital.example/mrn');
 
 /** A bearer secret short enough to guess is a configuration error, not a warning. */
 const secret = z.string().min(16, 'must be at least 16 characters').optional();
@@ -296,6 +300,54 @@ export const settings = {
     description: 'Timeout of each request to FHIR_SERVER_URL',
     defaultText: '30s',
     schema: duration('30s'),
+  }),
+  pushMaxAttempts: setting({
+    env: 'PUSH_MAX_ATTEMPTS',
+    flag: '--push-max-attempts',
+    description: "Failed sends after which a study's push is parked (listed in /push/status, retried by POST /push/retry); other studies never wait for it",
+    defaultText: '5',
+    schema: integer(1, 1000, 5),
+  }),
+  publicDicomWebUrl: setting({
+    env: 'PUBLIC_DICOMWEB_URL',
+    flag: '--public-dicomweb-url',
+    description: "DICOMweb base URL as clients reach it: the address of the ImagingStudy's Endpoint",
+    defaultText: '$DICOMWEB_URL',
+    schema: httpUrl.optional(),
+  }),
+  patientIdSystem: setting({
+    env: 'PATIENT_ID_SYSTEM',
+    flag: '--patient-id-system',
+    description: 'Patient.identifier.system when neither Issuer of Patient ID, its qualifiers nor ISSUER_SYSTEMS_FILE give one; unset = such a Patient stays contained, never matched on the FHIR server',
+    schema: absoluteUri.optional(),
+  }),
+  accessionSystem: setting({
+    env: 'ACCESSION_SYSTEM',
+    flag: '--accession-system',
+    description: 'identifier.system of Accession Numbers whose issuer gives none; unset = such an order stays contained',
+    schema: absoluteUri.optional(),
+  }),
+  issuerSystemsFile: setting({
+    env: 'ISSUER_SYSTEMS_FILE',
+    flag: '--issuer-systems',
+    description: 'JSON file mapping issuer texts (Issuer of Patient ID, Local Namespace Entity ID, scheme designators) to system URIs, checked at start',
+    schema: z
+      .string()
+      .optional()
+      .transform((path, context) => {
+        if (path === undefined) return undefined;
+        const loaded = loadIssuerSystemsFile(path);
+        if (loaded.ok) return loaded.systems;
+        for (const problem of loaded.problems) context.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }),
+  }),
+  patientMode: setting({
+    env: 'PATIENT_MODE',
+    flag: '--patient-mode',
+    description: 'create: a Patient absent on the FHIR server is created (never updated); existing: never created, the push is parked as patient-not-found',
+    defaultText: 'create',
+    schema: z.enum(['create', 'existing']).default('create'),
   }),
 };
 

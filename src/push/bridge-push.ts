@@ -4,7 +4,7 @@ import type { StudyStore } from '../bridge/types.js';
 import type { Conversion, ConvertOptions } from '../convert/options.js';
 import type { Dataset } from '../dicom/dataset.js';
 import { createFhirClient } from './fhir-client.js';
-import { createPushOutbox, type PushLogger, type PushOutbox, type PushOutboxStatus } from './outbox.js';
+import { createPushOutbox, type PushLogger, type PushOutbox, type PushOutboxStatus, type RetryRequest } from './outbox.js';
 import { authFromOptions } from './post-bundle.js';
 import type { BackoffPolicy } from './retry.js';
 import { storedStudyBundle } from './stored-study-bundle.js';
@@ -31,8 +31,10 @@ export interface BridgePushOptions {
   convert: (datasets: Dataset[], options: ConvertOptions) => Conversion;
   /** The sync service's convert options (endpoint, time zone…); the Bundle form is derived from them. */
   convertOptions: ConvertOptions;
-  /** Between failed sends of the head row; default 1 s doubling to 5 min. */
+  /** Between failed sends of one study; default 1 s doubling to 5 min. */
   backoff?: BackoffPolicy;
+  /** Failed sends after which a study's push is parked; default 5. */
+  maxAttempts?: number;
 }
 
 export interface BridgePush {
@@ -40,6 +42,8 @@ export interface BridgePush {
   /** Pass as the sync service's `onStored` / `onDeleted`. */
   hooks: PushSyncHooks;
   status(): PushOutboxStatus;
+  /** Parked pushes back in the queue (`POST /push/retry`). */
+  retry(request?: RetryRequest): number;
   /** Catches up with the store (see `PushOutbox.catchUp`), then starts sending. */
   start(): void;
   stop(): Promise<void>;
@@ -63,13 +67,17 @@ export function createBridgePush(options: BridgePushOptions): BridgePush {
     client,
     logger: options.logger,
     buildBundle: storedStudyBundle,
+    loadStudy: (uid) => options.store.getByStudyInstanceUid(uid),
+    ...(options.convertOptions.patientMode === undefined ? {} : { patientMode: options.convertOptions.patientMode }),
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
   const hooks = pushSyncHooks({ outbox, convert: options.convert, convertOptions: options.convertOptions });
   return {
     outbox,
     hooks,
     status: () => outbox.status(),
+    retry: (request) => outbox.retry(request),
     start() {
       outbox.catchUp(options.store);
       outbox.start();

@@ -1,17 +1,25 @@
 /**
  * Durable push outbox of the bridge: every stored study version and every deletion becomes a row
- * in the store's SQLite database, and one worker sends the rows to the external FHIR server in
- * order. A server outage only delays the queue (head-of-line retry with backoff); a restart
- * resumes from the table; nothing is dropped unless a newer row for the same study makes it moot.
+ * in the store's SQLite database (tables from the store's migrations), and one worker sends the
+ * rows to the external FHIR server. Each study backs off on its own: a study the server keeps
+ * failing waits for its next attempt while the others go on, and after `maxAttempts` failures it
+ * is parked with its reason. A server that cannot be reached pauses the whole queue instead (every
+ * study would fail alike). Before each upsert the identity rules are checked against the server
+ * (SPEC §2.7): a refusal parks the row at once with its reason code. Parked rows are kept and
+ * listed until a person retries them (`retry`, `POST /push/retry`) or a newer row replaces them.
  */
 import type { Database } from 'better-sqlite3';
 import type { Bundle } from 'fhir/r4';
+import { migrate } from '../bridge/store/schema.js';
 import type { StoredStudy, StudyStore } from '../bridge/types.js';
+import type { PatientMode } from '../convert/options.js';
 import type { FhirClient } from './fhir-client.js';
 import { FhirServerError } from './fhir-server-error.js';
+import { checkIdentities } from './identity-check.js';
+import { IdentityRefusal } from './identity-refusal.js';
 import { retryDelay, type BackoffPolicy } from './retry.js';
 
-/** Minimal structured logger (pino-compatible). Only UIDs, counts and statuses are logged. */
+/** Minimal structured logger (pino-compatible). Only UIDs, counts, codes and statuses are logged. */
 export interface PushLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
@@ -19,36 +27,58 @@ export interface PushLogger {
 }
 
 export interface PushOutboxOptions {
-  /** The store's database (`store.database`); the outbox keeps its tables there. */
+  /** The store's database (`store.database`); its migrations hold the outbox tables. */
   database: Database;
-  client: Pick<FhirClient, 'transaction' | 'conditionalDelete'>;
+  client: Pick<FhirClient, 'transaction' | 'conditionalDelete' | 'search'>;
   logger: PushLogger;
   /**
-   * The transaction Bundle of a stored version, used when `onStored` is not handed one. The
-   * bridge hands one in (see `pushSyncHooks`): it is converted from the same datasets as the
-   * stored version, so no second conversion from the stored resource is needed.
+   * The transaction Bundle of a stored version, used when `onStored` is not handed one and to
+   * rebuild rows queued under older identity rules. The bridge hands the converter's Bundle in
+   * (see `pushSyncHooks`); this one (`storedStudyBundle`) works from the stored resource alone.
    */
   buildBundle?: (study: StoredStudy) => Bundle;
-  /** Waits between failed sends of the head row; default 1 s doubling to 5 min. */
+  /** The current stored version of a study, to rebuild a row whose Bundle was dropped on upgrade. */
+  loadStudy?: (studyInstanceUid: string) => StoredStudy | undefined;
+  /** Whether a Patient absent on the server may be created (SPEC §2.7); default `create`. */
+  patientMode?: PatientMode;
+  /** Waits between failed sends of one study, and of the whole queue while the server is unreachable; default 1 s doubling to 5 min. */
   backoff?: BackoffPolicy;
-  /**
-   * After this many failures that retrying cannot fix (400, 404, 405, 410, 412, 413, 415, 422:
-   * the server refuses the content), the row is parked as failed — kept and reported, no longer blocking
-   * the rows behind it. Default 3.
-   */
-  maxRejectedAttempts?: number;
+  /** After this many failed sends of one study it is parked (kept, listed, retried on request). Default 5. */
+  maxAttempts?: number;
   random?: () => number;
   now?: () => Date;
 }
 
+/** One parked push, as `/push/status` lists it. */
+export interface ParkedPush {
+  studyInstanceUid: string;
+  kind: 'upsert' | 'delete';
+  versionId?: number;
+  /** A refusal code of SPEC §2.7 (`patient-demographics-conflict`…), `rejected` (the server refused the content) or `failing` (it kept failing). */
+  reason: string;
+  /** The refusal or the server's answer; may quote resource content, so only on the authenticated `/push/status`. */
+  message: string;
+  attempts: number;
+  lastAttemptAt?: string;
+}
+
 export interface PushOutboxStatus {
-  /** Rows still to send (parked failures excluded). */
+  /** Rows still to send (parked ones excluded). */
   pending: number;
-  /** Rows the server rejected; kept until a newer row for the same study replaces them. */
+  /** Rows parked; kept until retried on request or replaced by a newer row for the same study. */
   failed: number;
+  /** The parked rows with their reasons, oldest first. */
+  parked?: ParkedPush[];
   lastError?: string;
   lastSuccessAt?: string;
   oldestPendingAt?: string;
+}
+
+export interface RetryRequest {
+  /** One study; all parked rows when absent. */
+  studyInstanceUid?: string;
+  /** A person confirms that the study moves to another patient (a PACS correction). */
+  allowSubjectChange?: boolean;
 }
 
 export interface PushOutbox {
@@ -57,6 +87,8 @@ export interface PushOutbox {
   /** Queues `DELETE ImagingStudy?identifier=urn:dicom:uid|urn:oid:<uid>`. */
   onDeleted(studyInstanceUid: string): void;
   status(): PushOutboxStatus;
+  /** Puts parked rows back in the queue, due now; returns how many. */
+  retry(request?: RetryRequest): number;
   /**
    * Queues what the store holds but the outbox never queued: versions stored while the process
    * died before `onStored` ran, deletions likewise, and — when push is configured on an existing
@@ -67,7 +99,7 @@ export interface PushOutbox {
   start(): void;
   /** Stops the worker after the send in flight, if any; the rows stay for the next start. */
   stop(): Promise<void>;
-  /** Resolves when no row is pending (parked failures aside); while stopped, it waits for a start. */
+  /** Resolves when no row is pending (parked ones aside); while stopped, it waits for a start. */
   drain(): Promise<void>;
 }
 
@@ -77,9 +109,20 @@ const DICOM_UID_SYSTEM = 'urn:dicom:uid';
 /**
  * Statuses after which the same request will keep failing (RFC 9110 §15.5): the content or the
  * request is refused, including 412 — a conditional update that matched several resources (FHIR
- * R4 http.html#cond-update), which needs the server's data fixed. 401/403/409/429 are retried.
+ * R4 http.html#cond-update), which needs the server's data fixed.
  */
 const REJECTED_STATUSES = new Set([400, 404, 405, 410, 412, 413, 415, 422]);
+
+/**
+ * Failures of the server as a whole, not of one study: no answer, a gateway or the service down,
+ * refused credentials (401/403: an operator fixes them), throttling (429). Every study would fail
+ * alike, so the whole queue waits and no study is parked for them.
+ */
+const SERVER_STATUSES = new Set([401, 403, 429, 502, 503, 504]);
+
+function serverUnavailable(error: unknown): boolean {
+  return error instanceof FhirServerError && (error.status === undefined || SERVER_STATUSES.has(error.status));
+}
 
 interface OutboxRow {
   seq: number;
@@ -89,41 +132,28 @@ interface OutboxRow {
   bundle: string | null;
   enqueued_at: string;
   attempts: number;
+  allow_subject_change: number;
 }
 
-function migrate(database: Database): void {
-  database.exec(`
-    CREATE TABLE IF NOT EXISTS push_outbox (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      study_instance_uid TEXT NOT NULL,
-      kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete')),
-      version_id INTEGER,
-      bundle TEXT,
-      enqueued_at TEXT NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0,
-      last_error TEXT,
-      last_attempt_at TEXT,
-      failed INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX IF NOT EXISTS push_outbox_study ON push_outbox (study_instance_uid);
-    CREATE TABLE IF NOT EXISTS push_queued (
-      study_instance_uid TEXT PRIMARY KEY,
-      version_id INTEGER,
-      deleted INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE IF NOT EXISTS push_state (
-      key TEXT PRIMARY KEY,
-      value TEXT NOT NULL
-    );
-  `);
+interface ParkedRow {
+  study_instance_uid: string;
+  kind: 'upsert' | 'delete';
+  version_id: number | null;
+  reason: string | null;
+  last_error: string | null;
+  attempts: number;
+  last_attempt_at: string | null;
 }
+
+const ROW_COLUMNS = 'seq, study_instance_uid, kind, version_id, bundle, enqueued_at, attempts, allow_subject_change';
 
 export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   const { database, client, logger, buildBundle } = options;
   const backoff = options.backoff ?? { baseMs: 1000, maxMs: 300_000 };
-  const maxRejectedAttempts = options.maxRejectedAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? 5;
   const random = options.random ?? Math.random;
   const now = options.now ?? (() => new Date());
+  // The store's migrations own the tables; a database opened by the store is already current.
   migrate(database);
 
   const statements = {
@@ -131,20 +161,37 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
     insert: database.prepare<[string, string, number | null, string | null, string]>(
       'INSERT INTO push_outbox (study_instance_uid, kind, version_id, bundle, enqueued_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    head: database.prepare<[], OutboxRow>(
-      'SELECT seq, study_instance_uid, kind, version_id, bundle, enqueued_at, attempts FROM push_outbox WHERE failed = 0 ORDER BY seq LIMIT 1',
+    due: database.prepare<[string], OutboxRow>(
+      `SELECT ${ROW_COLUMNS} FROM push_outbox WHERE failed = 0 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY seq LIMIT 1`,
     ),
+    nextDue: database.prepare<[], { next: string | null }>('SELECT MIN(next_attempt_at) AS next FROM push_outbox WHERE failed = 0'),
+    newer: database.prepare<[string, number], { seq: number }>('SELECT seq FROM push_outbox WHERE study_instance_uid = ? AND seq > ? LIMIT 1'),
     remove: database.prepare<[number]>('DELETE FROM push_outbox WHERE seq = ?'),
-    recordFailure: database.prepare<[string, string, number, number]>(
-      'UPDATE push_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, failed = ? WHERE seq = ?',
+    recordFailure: database.prepare<[string, string, string | null, number, string | null, number]>(
+      `UPDATE push_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?, next_attempt_at = ?, failed = ?, reason = ?
+       WHERE seq = ?`,
+    ),
+    recordServerFailure: database.prepare<[string, string, number]>(
+      'UPDATE push_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ? WHERE seq = ?',
     ),
     counts: database.prepare<[], { pending: number; failed: number; oldest: string | null }>(
       `SELECT COALESCE(SUM(failed = 0), 0) AS pending, COALESCE(SUM(failed = 1), 0) AS failed,
               MIN(CASE WHEN failed = 0 THEN enqueued_at END) AS oldest FROM push_outbox`,
     ),
+    parked: database.prepare<[], ParkedRow>(
+      `SELECT study_instance_uid, kind, version_id, reason, last_error, attempts, last_attempt_at FROM push_outbox WHERE failed = 1 ORDER BY seq`,
+    ),
     lastError: database.prepare<[], { last_error: string }>(
       'SELECT last_error FROM push_outbox WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, seq DESC LIMIT 1',
     ),
+    retryAll: database.prepare<[number]>(
+      `UPDATE push_outbox SET failed = 0, attempts = 0, next_attempt_at = NULL, reason = NULL, allow_subject_change = ? WHERE failed = 1`,
+    ),
+    retryOne: database.prepare<[number, string]>(
+      `UPDATE push_outbox SET failed = 0, attempts = 0, next_attempt_at = NULL, reason = NULL, allow_subject_change = ?
+       WHERE failed = 1 AND study_instance_uid = ?`,
+    ),
+    setBundle: database.prepare<[string, number, number]>('UPDATE push_outbox SET bundle = ?, version_id = ? WHERE seq = ?'),
     markQueued: database.prepare<[string, number | null, number]>(
       `INSERT INTO push_queued (study_instance_uid, version_id, deleted) VALUES (?, ?, ?)
        ON CONFLICT (study_instance_uid) DO UPDATE SET version_id = COALESCE(excluded.version_id, version_id), deleted = excluded.deleted`,
@@ -173,83 +220,126 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   let wake: (() => void) | undefined;
   let drainWaiters: Array<() => void> = [];
   let workerError: string | undefined;
+  /** Consecutive failures of the server as a whole; the queue pauses while it is unreachable. */
+  let serverFailures = 0;
+  let serverError: string | undefined;
+  /** The wait the server asked for with Retry-After, if it did. */
+  let serverRetryAfterMs: number | undefined;
 
   function notify(): void {
     wake?.();
   }
 
-  function pendingCount(): number {
-    return statements.counts.get()?.pending ?? 0;
-  }
-
   function settleDrains(): void {
-    if (pendingCount() === 0) {
+    if ((statements.counts.get()?.pending ?? 0) === 0) {
       const waiters = drainWaiters;
       drainWaiters = [];
-      for (const resolve of waiters) {
-        resolve();
-      }
+      for (const resolve of waiters) resolve();
     }
   }
 
-  /** Sleeps until `ms` passed, or until woken by new work / stop when `interruptible`. */
-  function pause(ms: number | undefined, interruptible: boolean): Promise<void> {
+  /** Sleeps until `ms` passed (forever when undefined), or until woken by new work or stop. */
+  function pause(ms: number | undefined): Promise<void> {
     return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(done, ms);
       function done(): void {
-        if (timer !== undefined) {
-          clearTimeout(timer);
-        }
+        if (timer !== undefined) clearTimeout(timer);
         wake = undefined;
         resolve();
       }
-      wake = interruptible ? done : () => (running ? undefined : done());
+      wake = done;
     });
   }
 
-  async function send(row: OutboxRow): Promise<void> {
-    if (row.kind === 'upsert') {
-      if (row.bundle === null) {
-        throw new Error(`outbox row ${row.seq} has no Bundle`);
-      }
-      await client.transaction(JSON.parse(row.bundle) as Bundle);
-    } else {
+  /** The Bundle to send: the queued one, or — for rows queued under older identity rules — one rebuilt from the stored study. */
+  function bundleOf(row: OutboxRow): Bundle | undefined {
+    if (row.bundle !== null) return JSON.parse(row.bundle) as Bundle;
+    const study = options.loadStudy?.(row.study_instance_uid);
+    if (study === undefined || study.deleted || buildBundle === undefined) return undefined;
+    const bundle = buildBundle(study);
+    statements.setBundle.run(JSON.stringify(bundle), study.versionId, row.seq);
+    return bundle;
+  }
+
+  async function send(row: OutboxRow): Promise<'sent' | 'moot'> {
+    if (row.kind === 'delete') {
       await client.conditionalDelete('ImagingStudy', { identifier: `${DICOM_UID_SYSTEM}|urn:oid:${row.study_instance_uid}` });
+      return 'sent';
     }
+    const bundle = bundleOf(row);
+    if (bundle === undefined) return 'moot';
+    const checked = await checkIdentities(bundle, client.search, {
+      ...(options.patientMode === undefined ? {} : { patientMode: options.patientMode }),
+      allowSubjectChange: row.allow_subject_change === 1,
+    });
+    await client.transaction(checked);
+    return 'sent';
+  }
+
+  function recordFailure(row: OutboxRow, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const fields = { studyInstanceUid: row.study_instance_uid, kind: row.kind, attempts: row.attempts + 1 };
+    if (statements.newer.get(row.study_instance_uid, row.seq) !== undefined) {
+      // A newer version (or the deletion) was queued meanwhile: this row must not be sent after it.
+      statements.remove.run(row.seq);
+      logger.info(fields, 'push failed; a newer row for the study replaces it');
+      return;
+    }
+    if (serverUnavailable(error)) {
+      serverFailures++;
+      serverError = message;
+      serverRetryAfterMs = (error as FhirServerError).retryAfterMs;
+      statements.recordServerFailure.run(message, now().toISOString(), row.seq);
+      logger.warn({ ...fields, status: (error as FhirServerError).status }, 'FHIR server unavailable; the queue waits');
+      return;
+    }
+    if (error instanceof IdentityRefusal) {
+      statements.recordFailure.run(message, now().toISOString(), null, 1, error.code, row.seq);
+      logger.warn({ ...fields, reason: error.code }, 'push refused by the identity rules; parked until retried');
+      return;
+    }
+    const status = error instanceof FhirServerError ? error.status : undefined;
+    const parked = row.attempts + 1 >= maxAttempts;
+    const reason = status !== undefined && REJECTED_STATUSES.has(status) ? 'rejected' : 'failing';
+    const retryAfterMs = error instanceof FhirServerError ? error.retryAfterMs : undefined;
+    const delayMs = retryDelay(row.attempts + 1, backoff, random, retryAfterMs);
+    const nextAt = parked ? null : new Date(now().getTime() + delayMs).toISOString();
+    statements.recordFailure.run(message, now().toISOString(), nextAt, parked ? 1 : 0, parked ? reason : null, row.seq);
+    if (parked) logger.warn({ ...fields, status, reason }, 'push failed repeatedly; parked until retried');
+    else logger.warn({ ...fields, status, delayMs }, 'push failed; this study retries later, the others go on');
   }
 
   async function work(): Promise<void> {
-    let failures = 0;
     while (running) {
-      const row = statements.head.get();
+      if (serverFailures > 0) {
+        await pause(retryDelay(serverFailures, backoff, random, serverRetryAfterMs));
+        if (!running) break;
+      }
+      const row = statements.due.get(now().toISOString());
       if (row === undefined) {
         settleDrains();
-        await pause(undefined, true);
+        const next = statements.nextDue.get()?.next;
+        await pause(next === null || next === undefined ? undefined : Math.max(0, Date.parse(next) - now().getTime()));
         continue;
       }
       inFlightSeq = row.seq;
       try {
-        await send(row);
+        const result = await send(row);
         statements.remove.run(row.seq);
-        statements.setState.run('lastSuccessAt', now().toISOString());
-        failures = 0;
-        logger.info({ studyInstanceUid: row.study_instance_uid, kind: row.kind, versionId: row.version_id }, 'pushed to FHIR server');
-      } catch (error) {
-        failures++;
-        const status = error instanceof FhirServerError ? error.status : undefined;
-        const message = error instanceof Error ? error.message : String(error);
-        const rejected = status !== undefined && REJECTED_STATUSES.has(status) && row.attempts + 1 >= maxRejectedAttempts;
-        statements.recordFailure.run(message, now().toISOString(), rejected ? 1 : 0, row.seq);
-        const fields = { studyInstanceUid: row.study_instance_uid, kind: row.kind, status, attempts: row.attempts + 1 };
-        if (rejected) {
-          logger.warn(fields, 'FHIR server rejected the push; row parked as failed');
+        serverFailures = 0;
+        serverError = undefined;
+        if (result === 'sent') {
+          statements.setState.run('lastSuccessAt', now().toISOString());
+          logger.info({ studyInstanceUid: row.study_instance_uid, kind: row.kind, versionId: row.version_id }, 'pushed to FHIR server');
         } else {
-          const retryAfterMs = error instanceof FhirServerError ? error.retryAfterMs : undefined;
-          const delayMs = retryDelay(failures, backoff, random, retryAfterMs);
-          logger.warn({ ...fields, delayMs }, 'push failed; retrying');
-          inFlightSeq = undefined;
-          await pause(delayMs, false);
+          logger.info({ studyInstanceUid: row.study_instance_uid }, 'queued push dropped: the study is no longer stored');
         }
+      } catch (error) {
+        if (!serverUnavailable(error)) {
+          serverFailures = 0;
+          serverError = undefined;
+        }
+        recordFailure(row, error);
       } finally {
         inFlightSeq = undefined;
       }
@@ -258,17 +348,13 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   }
 
   function onStored(study: StoredStudy, outcome?: string, bundle?: Bundle): void {
-    if (outcome === 'unchanged' || study.deleted) {
-      return;
-    }
+    if (outcome === 'unchanged' || study.deleted) return;
     const transaction = bundle ?? buildBundle?.(study);
     if (transaction === undefined) {
       throw new Error(`no Bundle for study ${study.studyInstanceUid} version ${study.versionId}: pass one or give buildBundle`);
     }
     const superseded = enqueue(study.studyInstanceUid, 'upsert', study.versionId, JSON.stringify(transaction));
-    if (superseded > 0) {
-      logger.info({ studyInstanceUid: study.studyInstanceUid, superseded }, 'older unsent push rows replaced');
-    }
+    if (superseded > 0) logger.info({ studyInstanceUid: study.studyInstanceUid, superseded }, 'older unsent push rows replaced');
     notify();
   }
 
@@ -280,6 +366,18 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   return {
     onStored,
     onDeleted,
+    retry(request = {}) {
+      const allow = request.allowSubjectChange === true ? 1 : 0;
+      const changed =
+        request.studyInstanceUid === undefined
+          ? statements.retryAll.run(allow).changes
+          : statements.retryOne.run(allow, request.studyInstanceUid).changes;
+      if (changed > 0) {
+        logger.info({ retried: changed, studyInstanceUid: request.studyInstanceUid, allowSubjectChange: allow === 1 }, 'parked pushes retried on request');
+        notify();
+      }
+      return changed;
+    },
     catchUp(store) {
       let upserts = 0;
       let deletes = 0;
@@ -297,27 +395,35 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
           deletes++;
         }
       }
-      if (upserts + deletes > 0) {
-        logger.info({ upserts, deletes }, 'queued stored changes the outbox had missed');
-      }
+      if (upserts + deletes > 0) logger.info({ upserts, deletes }, 'queued stored changes the outbox had missed');
       return { upserts, deletes };
     },
     status() {
       const counts = statements.counts.get();
-      const lastError = workerError ?? statements.lastError.get()?.last_error;
+      const lastError = workerError ?? serverError ?? statements.lastError.get()?.last_error;
       const lastSuccessAt = statements.getState.get('lastSuccessAt')?.value;
+      const parked = statements.parked.all().map(
+        (row): ParkedPush => ({
+          studyInstanceUid: row.study_instance_uid,
+          kind: row.kind,
+          ...(row.version_id === null ? {} : { versionId: row.version_id }),
+          reason: row.reason ?? 'failing',
+          message: row.last_error ?? '',
+          attempts: row.attempts,
+          ...(row.last_attempt_at === null ? {} : { lastAttemptAt: row.last_attempt_at }),
+        }),
+      );
       return {
         pending: counts?.pending ?? 0,
         failed: counts?.failed ?? 0,
+        parked,
         ...(lastError === undefined ? {} : { lastError }),
         ...(lastSuccessAt === undefined ? {} : { lastSuccessAt }),
         ...(counts?.oldest ? { oldestPendingAt: counts.oldest } : {}),
       };
     },
     start() {
-      if (running) {
-        return;
-      }
+      if (running) return;
       running = true;
       workerError = undefined;
       // Only the database can fail here (send errors are handled per row); the worker stops and

@@ -25,7 +25,13 @@ export interface PushSyncHooks {
  * conversion error is thrown to the sync service, which counts and logs hook failures.
  */
 export function pushSyncHooks(options: PushSyncHooksOptions): PushSyncHooks {
-  const bundleOptions: ConvertOptions = { ...options.convertOptions, format: 'bundle', fhirVersion: options.convertOptions.fhirVersion ?? 'R4' };
+  // What is queued creates an absent Patient; the outbox's server check enforces the patient mode.
+  const bundleOptions: ConvertOptions = {
+    ...options.convertOptions,
+    format: 'bundle',
+    fhirVersion: options.convertOptions.fhirVersion ?? 'R4',
+    patientMode: 'create',
+  };
   return {
     onStored(study, outcome, datasets) {
       const conversion = options.convert(datasets, bundleOptions);

@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { Logger } from 'pino';
 import type { StudyStore, SyncService } from '../bridge/types.js';
 import type { FhirVersion } from '../convert/options.js';
-import type { PushOutboxStatus } from '../push/outbox.js';
+import type { PushOutboxStatus, RetryRequest } from '../push/outbox.js';
 import { AccessDeniedError, createAuthorizer, type Authorizer } from './auth/authorizer.js';
 import type { AccessTokenVerifier } from './auth/access-token.js';
 import { smartConfiguration, type OAuthDiscovery } from './auth/discovery.js';
@@ -23,6 +23,7 @@ import { allOk, getStatus, methodNotAllowed, normalizeOperationOutcome, notFound
 import { first, type FhirRequest, type FhirResponse } from './request.js';
 import { healthz, pushStatus, readyz, type ReadinessCheck } from './routes/health.js';
 import { confirmDeletions, type AdminDeps } from './routes/admin.js';
+import { pushRetry } from './routes/push-retry.js';
 import { capabilities } from './routes/metadata.js';
 import { historyImagingStudy, readImagingStudy, vreadImagingStudy } from './routes/read.js';
 import { searchFormParameters, searchImagingStudy } from './routes/search.js';
@@ -55,7 +56,7 @@ export interface HttpAppDeps {
   webhookSecret?: string;
   logger: Logger;
   /** The outbox of the external FHIR server, when the bridge publishes to one (`/readyz`, `/push/status`). */
-  push?: { status(): PushOutboxStatus };
+  push?: { status(): PushOutboxStatus; retry?(request: RetryRequest): number };
   /** Conditions of `/readyz` beyond the image source, the store's ping, failed syncs and the outbox (see routes/health.ts). */
   readiness?: readonly ReadinessCheck[];
   /** Held deletions a person confirms (`POST /admin/confirm-deletions`, an admin endpoint). */
@@ -196,6 +197,11 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.get('/readyz', route(() => readyz(deps), { contentType: JSON_CONTENT }));
   const push = deps.push;
   if (push !== undefined) app.get('/push/status', admin, route(() => pushStatus(push), { contentType: JSON_CONTENT }));
+  if (push?.retry !== undefined) {
+    const retry = push.retry.bind(push);
+    const body = express.json({ limit: deps.bodyLimit ?? '16kb', type: () => true });
+    app.post('/push/retry', admin, body, route((req) => pushRetry(req, { retry }), { contentType: JSON_CONTENT }));
+  }
   const metadataDeps = { fhirVersion: deps.fhirVersion, requiresToken: deps.apiToken !== undefined, startedAt, ...(oauth === undefined ? {} : { oauth: oauth.discovery }) };
   app.get('/metadata', route((req) => capabilities(req, metadataDeps)));
   app.all('/metadata', notAllowed('GET, HEAD'));

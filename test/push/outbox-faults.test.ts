@@ -13,6 +13,12 @@ const UID = '1.2.826.0.1.3680043.10.5.1';
 const json = { 'content-type': 'application/fhir+json' };
 const ok: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: [] };
 const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const noMatch: Bundle = { resourceType: 'Bundle', type: 'searchset', entry: [] };
+
+/** The identity checks' searches (SPEC §2.7) find nothing: every resource is new. */
+function emptyServer(): void {
+  nock(BASE).get(/\?/).reply(200, noMatch, json).persist();
+}
 const study: StoredStudy = { id: UID, studyInstanceUid: UID, versionId: 1, lastUpdated: '2026-01-01T00:00:00Z', deleted: false };
 
 beforeAll(() => nock.disableNetConnect());
@@ -45,6 +51,7 @@ describe('push outbox against a struggling server', () => {
         times.push(Date.now());
         return [200, ok, json];
       });
+    emptyServer();
     const database = new Database(':memory:');
     const outbox = outboxFor(database);
     outbox.onStored(study);
@@ -60,6 +67,7 @@ describe('push outbox against a struggling server', () => {
   it('keeps retrying a 401 (a credentials problem an operator fixes) instead of parking the row', async () => {
     nock(BASE).post('').times(4).reply(401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: 'token expired' }] }, json);
     const delivered = nock(BASE).post('').reply(200, ok, json);
+    emptyServer();
     const database = new Database(':memory:');
     const outbox = outboxFor(database);
     outbox.onStored(study);
@@ -80,6 +88,7 @@ describe('push outbox against a struggling server', () => {
 
   it('stops its worker with a logged error, not a crash, when the database goes away under it', async () => {
     nock(BASE).post('').delay(200).reply(200, ok, json);
+    emptyServer();
     const errors: string[] = [];
     const database = new Database(':memory:');
     const outbox = createPushOutbox({

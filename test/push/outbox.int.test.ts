@@ -69,9 +69,9 @@ async function closeOutbox(outbox: PushOutbox): Promise<void> {
   entry?.database.close();
 }
 
-/** Which study each request after `from` was about, as `POST <uid>` / `DELETE <uid>`. */
+/** Which study each write after `from` was about, as `POST <uid>` / `DELETE <uid>` (the identity checks' GETs left out). */
 function sent(from: number): string[] {
-  return server.requests.slice(from).map((r) => {
+  return server.requests.slice(from).filter((r) => r.method !== 'GET').map((r) => {
     if (r.method === 'POST') {
       const study = (r.body as Bundle).entry?.find((e) => e.resource?.resourceType === 'ImagingStudy')?.resource as ImagingStudy;
       return `POST ${study.identifier?.[0]?.value?.replace('urn:oid:', '')} ${study.description ?? ''}`.trim();
@@ -181,7 +181,7 @@ describe('push outbox', () => {
         return bundle;
       },
       backoff: { baseMs: 10, maxMs: 20 },
-      maxRejectedAttempts: 2,
+      maxAttempts: 2,
     });
     open.push({ outbox, database });
     outbox.start();
@@ -192,11 +192,17 @@ describe('push outbox', () => {
     const status = outbox.status();
     expect(status).toMatchObject({ pending: 0, failed: 1 });
     expect(status.lastError).toContain('answered 400 to the transaction (1 attempt): Cannot provide ID for create by update');
-    expect(sent(0)).toEqual([`POST ${UID_A}`, `POST ${UID_A}`, `POST ${UID_B}`]);
+    // A's retry waits for its own backoff; B is not held up behind it.
+    expect(sent(0).filter((s) => s === `POST ${UID_A}`)).toHaveLength(2);
+    expect(sent(0)[0]).toBe(`POST ${UID_A}`);
+    expect(sent(0)).toContain(`POST ${UID_B}`);
     expect((await server.search<ImagingStudy>('ImagingStudy')).map((s) => s.identifier?.[0]?.value)).toEqual([`urn:oid:${UID_B}`]);
     expect(logged.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
-      'push failed; retrying',
-      'FHIR server rejected the push; row parked as failed',
+      'push failed; this study retries later, the others go on',
+      'push failed repeatedly; parked until retried',
+    ]);
+    expect(status.parked).toEqual([
+      expect.objectContaining({ studyInstanceUid: UID_A, kind: 'upsert', reason: 'rejected', attempts: 2, message: expect.stringContaining('answered 400') }),
     ]);
   });
 

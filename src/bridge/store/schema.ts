@@ -180,6 +180,45 @@ ALTER TABLE study_versions ADD COLUMN fhir_version TEXT;
 ALTER TABLE study_versions ADD COLUMN converter_schema INTEGER;
 `;
 
+/**
+ * The push outbox (SPEC §4 Push, §2.7). Earlier releases created these tables at run time, in this
+ * shape, so they may exist already: they are created if absent, then extended. Each row gets a
+ * time before which it is not retried (per-study backoff: one failing study never delays the
+ * others), the reason it is parked, and whether a person confirmed a change of the study's patient.
+ * Bundles queued before were built under older identity rules (a bare Patient ID as match key, a
+ * Patient overwritten by a conditional update, Practitioners matched by name): they are never
+ * sent; the row is kept and its Bundle rebuilt from the stored study when it is sent.
+ */
+const PUSH_OUTBOX = `
+CREATE TABLE IF NOT EXISTS push_outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  study_instance_uid TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete')),
+  version_id INTEGER,
+  bundle TEXT,
+  enqueued_at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  last_attempt_at TEXT,
+  failed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS push_outbox_study ON push_outbox (study_instance_uid);
+CREATE TABLE IF NOT EXISTS push_queued (
+  study_instance_uid TEXT PRIMARY KEY,
+  version_id INTEGER,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS push_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+ALTER TABLE push_outbox ADD COLUMN next_attempt_at TEXT;
+ALTER TABLE push_outbox ADD COLUMN reason TEXT;
+ALTER TABLE push_outbox ADD COLUMN allow_subject_change INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS push_outbox_due ON push_outbox (failed, next_attempt_at, seq);
+UPDATE push_outbox SET bundle = NULL, failed = 0, attempts = 0, last_error = NULL WHERE kind = 'upsert';
+`;
+
 /** Every migration, oldest first; numbers are consecutive from 1. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(INITIAL_SCHEMA) },
@@ -198,6 +237,11 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(OUTPUT_AND_CHECKSUM);
       db.pragma(`application_id = ${STORE_APPLICATION_ID}`);
     },
+  },
+  {
+    version: 4,
+    description: 'push outbox under the migrations, per-study backoff and refusal reasons; queued Bundles rebuilt under the identity rules',
+    up: (db) => db.exec(PUSH_OUTBOX),
   },
 ];
 

@@ -93,7 +93,9 @@ export function pushBacklog(push: { status(): PushOutboxStatus }): ReadinessChec
   return () => {
     const status = push.status();
     const reasons: ReadinessReason[] = [];
-    if (status.failed > 0) reasons.push(degraded('push-parked', `${status.failed} pushes refused by the FHIR server are parked`));
+    if (status.failed > 0) {
+      reasons.push(degraded('push-parked', `${status.failed} pushes are parked (refused or failing; reasons in /push/status, retried by POST /push/retry)`));
+    }
     if (status.pending > 0 && status.lastError !== undefined) {
       reasons.push(degraded('push-backlog', `${status.pending} pushes wait; the last attempt failed (see /push/status)`));
     }
@@ -101,9 +103,9 @@ export function pushBacklog(push: { status(): PushOutboxStatus }): ReadinessChec
   };
 }
 
-/** The outbox without its last error: that text comes from the FHIR server and may quote resource content. */
+/** The outbox counts only: its last error and parked messages come from the FHIR server and may quote resource content. */
 function pushCounts(status: PushOutboxStatus): JsonBody {
-  const { lastError: _lastError, ...counts } = status;
+  const { lastError: _lastError, parked: _parked, ...counts } = status;
   return { ...counts };
 }
 
