@@ -18,6 +18,8 @@ import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.j
 const SAMPLE = resolve('samples/ct-study');
 const SECRET = 'push-test-webhook-secret-0123456789';
 const TOKEN = 'push-test-api-token-0123456789abcdef';
+/** The DICOMweb URL clients use, unlike the loopback URL the bridge fetches from. */
+const PUBLIC_DICOMWEB = 'https://pacs.example.org/dicom-web';
 
 let dir: string;
 let fhir: FhirTestServer;
@@ -81,6 +83,9 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     FHIR_SERVER_URL: fhir.baseUrl,
     FHIR_SERVER_TIMEOUT: '2s',
+    // The generated studies' Patient IDs carry no issuer: the site names their system.
+    PATIENT_ID_SYSTEM: 'https://hospital.example/mrn',
+    PUBLIC_DICOMWEB_URL: PUBLIC_DICOMWEB,
   });
   if (!loaded.ok) {
     throw new Error(loaded.problems.join('; '));
@@ -109,7 +114,8 @@ describe('bridge publishing to an external FHIR server', () => {
     expect(patients).toHaveLength(1);
     expect(study.subject.reference).toBe(`Patient/${patients[0]?.id}`);
     const endpoints = await fhir.search<Endpoint>('Endpoint');
-    expect(endpoints.map((e) => e.address)).toEqual([orthanc.dicomWebUrl]);
+    expect(endpoints.map((e) => e.address)).toEqual([PUBLIC_DICOMWEB]);
+    expect(endpoints[0]?.payloadType?.[0]?.coding?.[0]).toMatchObject({ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '113014' });
     expect(study.endpoint?.[0]?.reference).toBe(`Endpoint/${endpoints[0]?.id}`);
     await until('an empty outbox', async () => ((await getJson('/readyz')).body.push as { pending: number }).pending === 0 || undefined);
     expect(transactionsFor(fhir, uid)).toBe(1);
