@@ -185,10 +185,12 @@ describe('docker-compose.yml as shipped', () => {
     version = body.meta as { versionId: string; lastUpdated: string };
   });
 
-  it('lets a person log in to Orthanc as admin, with its own password', async () => {
+  it('lets a person log in to Orthanc as admin, with its own password; DICOMweb is loaded', async () => {
     const system = await httpRequest(`http://127.0.0.1:${httpPort}/system`, { headers: admin });
     expect(system.status).toBe(200);
     expect(system.json<{ Name: string }>().Name).toBe('dicom2fhir-orthanc');
+    // The configured plugin path holds the DICOMweb plugin (the bridge syncs through it).
+    expect((await httpRequest(`http://127.0.0.1:${httpPort}/plugins`, { headers: admin })).json<string[]>()).toContain('dicom-web');
     const wrong = await httpRequest(`http://127.0.0.1:${httpPort}/system`, { headers: basic('admin', secrets.ORTHANC_PASSWORD) });
     expect(wrong.status).toBe(401);
     const studies = (await httpRequest(`http://127.0.0.1:${httpPort}/studies`, { headers: admin })).json<string[]>();
