@@ -200,7 +200,9 @@ describe('bridge against a real Orthanc', () => {
   it('answers 410 once the study is deleted in Orthanc', async () => {
     const id = orthancIds.get('ct') ?? '';
     // The Orthanc id is learnt from the stable-study webhook; Orthanc's deletion notice carries only that id.
+    // The earlier on-demand read stored nothing (the study was still arriving): wait for the sync the webhook queued.
     await waitFor('the stable-study webhook of the CT study', () => bridge?.store.studyUidForOrthancId(id));
+    await waitFor('the CT study stored by its stable-study sync', () => bridge?.store.get(CT_UID));
     const deleted = await fetch(`${orthanc.url}/studies/${id}`, { method: 'DELETE', headers: orthanc.headers });
     expect(deleted.status).toBe(200);
     const gone = await waitFor('the deletion webhook', async () => {
