@@ -31,6 +31,7 @@ import {
   type ReconcileSummary,
   type StartupCheck,
 } from './reconcile/index.js';
+import { createReconverter, reconversionReason } from './reconvert/index.js';
 import { openStudyStore, storeReadiness, type BridgeStore } from './store/index.js';
 import { createSyncService, errorMessage, type BridgeSyncService } from './sync/index.js';
 import { convertStudy } from '../convert/index.js';
@@ -178,8 +179,10 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
 
   // `/readyz` conditions beyond the image source, the store's ping, failed syncs and the outbox:
   // one entry per condition (see src/server/routes/health.ts and the README's /readyz table).
+  const reconverter = createReconverter({ store, sync, logger: logger.child({ component: 'reconvert' }) });
   const readiness: ReadinessCheck[] = [
     storeReadiness(store),
+    () => reconversionReason(reconverter.remaining()),
     () => {
       const held = reconciler.heldDeletions();
       return held === undefined ? undefined : heldDeletionsReason(held);
@@ -238,6 +241,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   push?.start();
   changes?.start();
   reconciler.start();
+  reconverter.start();
   const startupCheck: StartupCheck = startStartupCheck({ runOnce: () => reconciler.runOnce(), logger: logger.child({ component: 'reconcile' }) });
   logger.info({ url, dicomWebUrl: config.dicomWebUrl, fhirVersion: config.fhirVersion, changeFeed: changes !== undefined, reconcile: config.syncCron }, 'bridge started');
 
@@ -248,6 +252,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await startupCheck.stop();
+      reconverter.stop();
       await Promise.all([changes?.stop(), reconciler.stop()]);
       quietPeriod.stop();
       const timeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle } from 'fhir/r4';
-import { startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
+import { request, startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
 import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 
@@ -53,13 +53,13 @@ function fillDisk(dir: string): string {
 }
 
 async function readyz(): Promise<{ status: number; body: { status: string; reasons: Array<{ code: string }> } }> {
-  const response = await fetch(`${bridge?.url}/readyz`);
-  return { status: response.status, body: (await response.json()) as { status: string; reasons: Array<{ code: string }> } };
+  const response = await request(`${bridge?.url}/readyz`);
+  return { status: response.status, body: response.json<{ status: string; reasons: Array<{ code: string }> }>() };
 }
 
 async function searchTotal(uid: string): Promise<number> {
-  const response = await fetch(`${bridge?.url}/ImagingStudy?identifier=${uid}`);
-  return response.ok ? (((await response.json()) as Bundle).total ?? -1) : -1;
+  const response = await request(`${bridge?.url}/ImagingStudy?identifier=${uid}`);
+  return response.status === 200 ? (response.json<Bundle>().total ?? -1) : -1;
 }
 
 beforeAll(async () => {
@@ -104,7 +104,7 @@ describe.skipIf(!isRoot)('a full disk under the store', () => {
     // Still alive and answering: liveness, and reads of what is stored.
     await new Promise((r) => setTimeout(r, 2000));
     expect(bridge.exited()).toBeUndefined();
-    expect((await fetch(`${bridge.url}/healthz`)).status).toBe(200);
+    expect((await request(`${bridge.url}/healthz`)).status).toBe(200);
     expect(await searchTotal(first!.studyInstanceUid)).toBe(1);
 
     rmSync(filler);

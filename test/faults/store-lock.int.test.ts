@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { OperationOutcome } from 'fhir/r4';
 import { openStudyStore } from '../../src/bridge/store/index.js';
 import { imagingStudy } from '../support/studies.js';
-import { startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
+import { request, startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
 import { freePort } from '../support/orthanc.js';
 
 const UID = '1.2.826.0.1.3680043.8.498.4242';
@@ -49,14 +49,13 @@ function holdLock(path: string, seconds: number): Promise<ChildProcess> {
   });
 }
 
-async function timed(url: string, init?: RequestInit): Promise<{ ms: number; status: number; body: unknown }> {
+async function timed(url: string, init?: Parameters<typeof request>[1]): Promise<{ ms: number; status: number; body: unknown }> {
   const started = performance.now();
-  const response = await fetch(url, init);
-  const body = (await response.json()) as unknown;
-  return { ms: performance.now() - started, status: response.status, body };
+  const response = await request(url, init);
+  return { ms: performance.now() - started, status: response.status, body: response.json<unknown>() };
 }
 
-function stableStudyWebhook(): RequestInit {
+function stableStudyWebhook(): Parameters<typeof request>[1] {
   return {
     method: 'POST',
     headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },

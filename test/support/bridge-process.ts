@@ -4,6 +4,7 @@
  * whole (nothing inherited but PATH), the log is kept, and `stop()` ends it with SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -45,7 +46,7 @@ export async function startBridgeProcess(env: Record<string, string>, port: numb
     'the serve child to answer /healthz',
     async () => {
       if (exitCode !== undefined) throw new Error(`serve exited with ${exitCode}:\n${log}`);
-      return (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) || undefined;
+      return (await request(`${url}/healthz`).then((r) => r.status === 200, () => false)) || undefined;
     },
     30_000,
     () => log,
@@ -64,4 +65,31 @@ export async function startBridgeProcess(env: Record<string, string>, port: numb
       return code;
     },
   };
+}
+
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json<T>(): T;
+}
+
+/**
+ * One HTTP request on a connection of its own (no keep-alive pool): the bridges of a test come and
+ * go, and a pooled socket the server has since closed would fail the next request.
+ */
+export function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<PlainResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
