@@ -7,6 +7,7 @@ import { formatAccessResults, runAccessSuite } from './access.js';
 import { formatBridgeResults, runBridgeSuite } from './bridge.js';
 import { runFolderSuite, type FolderSizeResult } from './folder.js';
 import { formatHugeResults, runHugeSuite } from './huge.js';
+import { formatSearchResults, runSearchSuite } from './search.js';
 import { formatMachine, machineDetails } from './machine.js';
 import { formatInt, formatTable } from './table.js';
 
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   console.log(formatMachine(machineDetails()));
   console.log(`repeats per figure: ${repeats} (median reported)\n`);
   // `npm run bench -- bridge` runs the named suites only; no name runs all.
-  const suites = ['folder', 'bridge', 'access', 'huge'];
+  const suites = ['folder', 'bridge', 'access', 'huge', 'search'];
   const selected = process.argv.slice(2);
   const unknown = selected.filter((name) => !suites.includes(name));
   if (unknown.length > 0) throw new Error(`unknown suite ${unknown.join(', ')}; suites: ${suites.join(', ')}`);
@@ -116,6 +117,11 @@ async function main(): Promise<void> {
     const huge = await runHugeSuite({ instances: Number(process.env.BENCH_HUGE_INSTANCES ?? 30_000), series: 4, repeats: Number(process.env.BENCH_HUGE_REPEATS ?? 1), log });
     console.log('\nHuge study against a real Orthanc (copies of CT_small.dcm)');
     for (const line of formatHugeResults(huge)) console.log(line);
+  }
+  if (wanted('search')) {
+    const search = await runSearchSuite({ studies: 2_000, instancesPerStudy: 4, repeats, log });
+    console.log('\nFHIR search over the store (median of the repeats)');
+    for (const line of formatSearchResults(search)) console.log(line);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bundle, ImagingStudy, OperationOutcome } from 'fhir/r4';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { createSyncService, type BridgeSyncService } from '../../src/bridge/sync
 import { convertStudy } from '../../src/convert/index.js';
 import type { Dataset } from '../../src/dicom/dataset.js';
 import { createLogger } from '../../src/logging/index.js';
+import type { AuditEvent } from '../../src/server/audit/audit-log.js';
 import { createHttpListener } from '../../src/server/index.js';
 import { validateR4 } from '../support/fhir-validation.js';
 import { instanceUidOf, MR_IMAGE_STORAGE, searchStudyDatasets, seriesUidOf, type SearchStudyOptions } from '../support/search-studies.js';
@@ -68,6 +69,7 @@ let server: Server;
 let url: string;
 let sync: BridgeSyncService;
 const source = new Map<string, Dataset[]>();
+const audited: AuditEvent[] = [];
 
 async function syncFrom(options: SearchStudyOptions): Promise<void> {
   source.set(options.uid, searchStudyDatasets(options));
@@ -100,6 +102,7 @@ beforeAll(async () => {
       fhirVersion: 'R4',
       apiToken: API_TOKEN,
       logger,
+      audit: { record: (event) => audited.push(event), flush: async () => undefined, close: async () => undefined },
     }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -285,6 +288,11 @@ describe('result parameters', () => {
     const bundle = (await response.json()) as Bundle;
     expect([response.status, bundle.total, bundle.entry?.map((e) => (e.resource as ImagingStudy).id)]).toEqual([200, 1, [A]]);
     expect(bundle.link?.[0]?.url).toBe(`${url}/ImagingStudy?modality=CT&patient%3Aidentifier=${q(`urn:oid:${SYSTEM_A}|PID-777`)}&_count=5&_offset=0`);
+    // The audit line names the parameters of the URL and of the body, never their values.
+    await vi.waitUntil(() => audited.some((event) => event.path === 'POST /ImagingStudy/_search'));
+    const line = audited.find((event) => event.path === 'POST /ImagingStudy/_search');
+    expect([line?.parameters, line?.studies, line?.outcome]).toEqual([['modality', 'patient:identifier', '_count'], [A], 200]);
+    expect(JSON.stringify(line)).not.toContain('PID-777');
     const unknown = await fetch(`${url}/ImagingStudy/_search`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' }, body: 'foo=1' });
     expect(unknown.status).toBe(400);
     const json = await fetch(`${url}/ImagingStudy/_search`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' });

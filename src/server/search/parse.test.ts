@@ -45,6 +45,7 @@ describe('parseStudySearch', () => {
     expect(problem({ subject: ['PID-777'] }, true)).toMatch(/^subject: The reference subject=PID-777 cannot be resolved/);
     expect(problem({ 'patient.name': ['Doe'] }, true)).toMatch(/^patient\.name: .*by its identifier only/);
     expect(problem({ 'patient:text': ['Doe'] }, true)).toMatch(/^patient:text: /);
+    expect(problem({ 'subject.identifier.system': ['x'] }, true)).toMatch(/^subject\.identifier\.system: .*by its identifier only/);
   });
 
   it('reads referrer by identifier and by name with :exact and :contains, basedon by identifier', () => {

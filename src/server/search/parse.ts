@@ -66,6 +66,8 @@ interface Key {
 }
 
 const UNSUPPORTED = Symbol('unsupported');
+/** Any spelling that names the patient (`patient…`, `subject…`): never ignored, even under lenient handling. */
+const PATIENT_PARAMETER = /^(patient|subject)([.:]|$)/;
 type Parsed = SearchCondition | typeof UNSUPPORTED;
 
 function fail(details: string, parameter: string): never {
@@ -283,8 +285,9 @@ export function parseStudySearch(query: Record<string, string[]>, options: Parse
     for (const raw of values) {
       const parsed = key === undefined ? undefined : parseCondition(key, raw);
       if (parsed === undefined || parsed === UNSUPPORTED) {
-        if (key !== undefined && (key.name === 'patient' || key.name === 'subject')) {
-          fail(`${name} is not supported: the patient can be searched by its identifier only (${key.name}:identifier=system|value or ${key.name}.identifier=system|value)`, name);
+        const patient = PATIENT_PARAMETER.exec(name)?.[1];
+        if (patient !== undefined) {
+          fail(`${name} is not supported: the patient can be searched by its identifier only (${patient}:identifier=system|value or ${patient}.identifier=system|value)`, name);
         }
         if (!ignored.includes(name)) ignored.push(name);
         continue;
