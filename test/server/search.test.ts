@@ -102,7 +102,7 @@ beforeAll(async () => {
       fhirVersion: 'R4',
       apiToken: API_TOKEN,
       logger,
-      audit: { record: (event) => audited.push(event), flush: async () => undefined, close: async () => undefined },
+      audit: { record: (event) => audited.push(event), problem: () => undefined, flush: async () => undefined, close: async () => undefined },
     }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
