@@ -44,6 +44,24 @@ function service(overrides: Partial<SyncServiceOptions> & Pick<SyncServiceOption
 }
 
 describe('syncStudy', () => {
+  it('asks the source once for a study synced by several callers at the same time, and again once they are done', async () => {
+    let fetches = 0;
+    const release = deferred();
+    const sync = service({
+      fetchStudy: async (uid) => {
+        fetches += 1;
+        await release.promise;
+        return datasets(uid, ['CT']);
+      },
+    });
+    const together = Promise.all([sync.syncStudy('1.2.3', 'on-demand'), sync.syncStudy('1.2.3', 'on-demand'), sync.syncStudy('1.2.3', 'manual')]);
+    release.resolve();
+    expect((await together).map((r) => r.outcome).sort()).toEqual(['created', 'unchanged', 'unchanged']);
+    expect(fetches).toBe(1);
+    await sync.syncStudy('1.2.3', 'manual');
+    expect(fetches).toBe(2);
+  });
+
   it('fetches, converts with the caller options as an ImagingStudy, stores, and reports unchanged the second time', async () => {
     const stored: Array<[string, string, number]> = [];
     const sync = service({
