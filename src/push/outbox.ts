@@ -17,7 +17,9 @@ import type { FhirClient } from './fhir-client.js';
 import { FhirServerError } from './fhir-server-error.js';
 import { checkIdentities } from './identity-check.js';
 import { IdentityRefusal } from './identity-refusal.js';
+import { DEFAULT_MAX_TRANSACTION_ENTRIES } from './post-bundle.js';
 import { retryDelay, type BackoffPolicy } from './retry.js';
+import { sendInSteps } from './transaction-steps.js';
 
 /** Minimal structured logger (pino-compatible). Only UIDs, counts, codes and statuses are logged. */
 export interface PushLogger {
@@ -272,7 +274,7 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
       ...(options.patientMode === undefined ? {} : { patientMode: options.patientMode }),
       allowSubjectChange: row.allow_subject_change === 1,
     });
-    await client.transaction(checked);
+    await sendInSteps(checked, (step) => client.transaction(step), DEFAULT_MAX_TRANSACTION_ENTRIES);
     return 'sent';
   }
 

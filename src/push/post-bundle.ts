@@ -2,6 +2,10 @@
 import type { Bundle } from 'fhir/r4';
 import { createFhirClient, type FhirAuth } from './fhir-client.js';
 import { checkIdentities, type IdentityCheckOptions } from './identity-check.js';
+import { sendInSteps } from './transaction-steps.js';
+
+/** Medplum's limit for transactions with conditional entries; other servers accept more, and lose nothing by steps. */
+export const DEFAULT_MAX_TRANSACTION_ENTRIES = 8;
 
 export interface PostBundleOptions {
   /** FHIR service base URL. */
@@ -17,6 +21,8 @@ export interface PostBundleOptions {
   retries?: number;
   /** Patient mode and a person's confirmation of a subject change (SPEC §2.7). */
   identity?: IdentityCheckOptions;
+  /** Larger study transactions are sent in dependent steps (Medplum refuses conditional transactions over 8); default 8. */
+  maxTransactionEntries?: number;
 }
 
 /** Authentication from the options; throws on a half-given or double-given credential. */
@@ -55,6 +61,7 @@ export async function postBundle(bundle: Bundle, options: PostBundleOptions): Pr
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
   });
-  const checked = bundle.type === 'transaction' ? await checkIdentities(bundle, client.search, options.identity) : bundle;
-  return client.transaction(checked);
+  if (bundle.type !== 'transaction') return client.transaction(bundle);
+  const checked = await checkIdentities(bundle, client.search, options.identity);
+  return sendInSteps(checked, (step) => client.transaction(step), options.maxTransactionEntries ?? DEFAULT_MAX_TRANSACTION_ENTRIES);
 }

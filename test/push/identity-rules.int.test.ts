@@ -11,7 +11,7 @@ import { IdentityRefusal } from '../../src/push/identity-refusal.js';
 import { postBundle } from '../../src/push/post-bundle.js';
 import type { IdentityCheckOptions } from '../../src/push/identity-check.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
-import { STUDY_UID, ctInstance, pn, richStudy, sq, text, withElements } from '../support/datasets.js';
+import { STUDY_UID, ctInstance, personId, pn, richStudy, sq, text, withElements } from '../support/datasets.js';
 
 const SYSTEM = 'urn:oid:1.2.826.0.1.3680043.8.498.7';
 const MRN = 'MRN-12345';
@@ -243,5 +243,42 @@ describe('ImagingStudy subject (SPEC §2.7)', () => {
     const error = await refusal(post(noSystem('B')));
     expect(error.code).toBe('study-of-other-patient');
     await post(noSystem('A'));
+  });
+});
+
+describe('studies over a server transaction limit (Medplum: 8 conditional entries)', () => {
+  const staff = { '99HOSP': 'https://hospital.example/staff' };
+  const options: ConvertOptions = { issuerSystems: staff, endpoint: { kind: 'dicomweb', baseUrl: 'https://pacs.example/dicom-web' } };
+  /** Five physicians with system-qualified identifiers: 11 entries in all. */
+  function crowded(): Dataset[] {
+    return richStudy().map((ds) =>
+      withElements(ds, {
+        '00081050': pn('Alpha^Ann', 'Beta^Ben', 'Gamma^Gil'),
+        '00081052': sq(personId('PERF-A', '99HOSP'), personId('PERF-B', '99HOSP'), personId('PERF-C', '99HOSP')),
+        '00081070': pn('Operator^Olga'),
+        '00081072': sq(personId('OP-1', '99HOSP')),
+      }),
+    );
+  }
+
+  it('is refused by the engine as one transaction, and sent in dependent steps by postBundle, every reference resolved', async () => {
+    const bundle = bundleOf(crowded(), options);
+    expect(bundle.entry).toHaveLength(11);
+    const whole = await fetch(server.baseUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+    expect(whole.status).toBe(400);
+    expect(await counts()).toEqual({ Patient: 0, Practitioner: 0, Endpoint: 0, ServiceRequest: 0, Observation: 0, ImagingStudy: 0 });
+
+    await post(crowded(), options);
+    const expected = { Patient: 1, Practitioner: 5, Endpoint: 1, ServiceRequest: 1, Observation: 2, ImagingStudy: 1 };
+    expect(await counts()).toEqual(expected);
+    const [study] = await studies();
+    const references = JSON.stringify(study);
+    expect(references).not.toContain('urn:uuid:');
+    const practitionerIds = new Set((await server.search('Practitioner')).map((p) => `Practitioner/${p.id}`));
+    expect(study?.series?.[0]?.performer?.every((p) => practitionerIds.has(p.actor.reference ?? ''))).toBe(true);
+    for (const o of await server.search<Observation>('Observation')) expect(o.partOf?.[0]?.reference).toBe(`ImagingStudy/${study?.id}`);
+
+    await post(crowded(), options);
+    expect(await counts()).toEqual(expected);
   });
 });
