@@ -221,7 +221,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
     ...(oauth === undefined ? {} : { oauth }),
     // The configuration refused to start without credentials off loopback unless ALLOW_ANONYMOUS_READS.
     anonymousReads: !credentials || config.allowAnonymousReads,
-    anonymousAdmin: !credentials && isLoopbackHost(config.host),
+    anonymousAdmin: false,
     audit,
     ...(config.webhookSecret === undefined ? {} : { webhookSecret: config.webhookSecret }),
     ...(push === undefined ? {} : { push }),

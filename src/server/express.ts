@@ -102,7 +102,7 @@ export function authorizerOf(deps: HttpAppDeps): Authorizer {
     ...(deps.apiToken === undefined ? {} : { apiToken: deps.apiToken }),
     ...(deps.oauth === undefined ? {} : { accessTokens: deps.oauth.verify }),
     anonymousReads: deps.anonymousReads ?? open,
-    anonymousAdmin: deps.anonymousAdmin ?? open,
+    anonymousAdmin: deps.anonymousAdmin ?? false,
   });
 }
 

@@ -45,6 +45,16 @@ describe('authorizer', () => {
     expect(await refusal(auth.authorize(undefined, 'admin'))).toEqual([401, 'Bearer realm="dicom2fhir"']);
   });
 
+  it('keeps the admin endpoints closed with no credential mode, saying what to configure', async () => {
+    const auth = createAuthorizer({ anonymousReads: true, anonymousAdmin: false });
+    const denied = await auth.authorize('Bearer anything', 'admin').then(
+      () => undefined,
+      (error: unknown) => error as AccessDeniedError,
+    );
+    expect(denied?.outcome.issue[0]?.diagnostics).toMatch(/admin endpoints need credentials: set API_TOKEN/);
+    expect(auth.authorizeNow(undefined, 'admin')).toBeUndefined();
+  });
+
   it('remembers a verified token for the synchronous path until a minute has passed or it expires', async () => {
     let clock = 1_000_000;
     const { verify, calls } = verifier({

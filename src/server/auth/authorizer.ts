@@ -37,6 +37,9 @@ export interface AuthorizerOptions {
 }
 
 /** A refusal that carries its `WWW-Authenticate` challenge; the principal is known for a 403. */
+/** Admin endpoints change what reaches patients' records: never open, even on loopback. */
+const ADMIN_NEEDS_CREDENTIALS = unauthenticated('The admin endpoints need credentials: set API_TOKEN (or OAuth with the scope system/dicom2fhir.admin)');
+
 export class AccessDeniedError extends OperationOutcomeError {
   constructor(
     outcome: OperationOutcomeError['outcome'],
@@ -154,6 +157,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     async authorize(authorization, access) {
       if (authorization === undefined || open) {
         if (anonymousAllowed(access)) return { kind: 'anonymous' };
+        if (open && access === 'admin') throw new AccessDeniedError(ADMIN_NEEDS_CREDENTIALS, REALM, undefined);
         throw new AccessDeniedError(unauthorized, REALM, undefined);
       }
       const token = bearerToken(authorization);
