@@ -8,6 +8,7 @@
  * (SPEC §2.7): a refusal parks the row at once with its reason code. Parked rows are kept and
  * listed until a person retries them (`retry`, `POST /push/retry`) or a newer row replaces them.
  */
+import { isStoreFault } from '../bridge/store/faults.js';
 import type { Database } from 'better-sqlite3';
 import type { Bundle } from 'fhir/r4';
 import { migrate } from '../bridge/store/schema.js';
@@ -20,6 +21,10 @@ import { IdentityRefusal } from './identity-refusal.js';
 import { DEFAULT_MAX_TRANSACTION_ENTRIES } from './post-bundle.js';
 import { retryDelay, type BackoffPolicy } from './retry.js';
 import { sendInSteps } from './transaction-steps.js';
+
+/** Pause of the worker after a store fault: 500 ms doubling to 30 s. */
+const STORE_RETRY_BASE_MS = 500;
+const STORE_RETRY_MAX_MS = 30_000;
 
 /** Minimal structured logger (pino-compatible). Only UIDs, counts, codes and statuses are logged. */
 export interface PushLogger {
@@ -222,6 +227,8 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
   let wake: (() => void) | undefined;
   let drainWaiters: Array<() => void> = [];
   let workerError: string | undefined;
+  /** Set while the worker waits to start again after a store fault. */
+  let restartTimer: NodeJS.Timeout | undefined;
   /** Consecutive failures of the server as a whole; the queue pauses while it is unreachable. */
   let serverFailures = 0;
   let serverError: string | undefined;
@@ -428,16 +435,36 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
       if (running) return;
       running = true;
       workerError = undefined;
-      // Only the database can fail here (send errors are handled per row); the worker stops and
-      // says so in status() rather than crashing the process with an unhandled rejection.
-      loop = work().catch((error: unknown) => {
-        running = false;
-        workerError = `push worker stopped: ${error instanceof Error ? error.message : String(error)}`;
-        logger.error({ error: workerError }, 'push worker stopped');
-      });
+      // Only the database can fail here (send errors are handled per row). A store fault (full
+      // disk, a lock held elsewhere) pauses the worker, which starts again by itself: the rows stay
+      // in the table. Anything else stops it and says so in status() rather than crashing the
+      // process with an unhandled rejection.
+      const launch = (restarts: number): void => {
+        loop = work().catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          if (running && isStoreFault(error)) {
+            const delayMs = Math.min(STORE_RETRY_MAX_MS, STORE_RETRY_BASE_MS * 2 ** restarts);
+            workerError = `push worker waiting for the store: ${message}`;
+            logger.warn({ error: message, delayMs }, 'push worker paused by a store fault; it starts again');
+            restartTimer = setTimeout(() => {
+              restartTimer = undefined;
+              if (!running) return;
+              workerError = undefined;
+              launch(restarts + 1);
+            }, delayMs);
+            return;
+          }
+          running = false;
+          workerError = `push worker stopped: ${message}`;
+          logger.error({ error: workerError }, 'push worker stopped');
+        });
+      };
+      launch(0);
     },
     async stop() {
       running = false;
+      if (restartTimer !== undefined) clearTimeout(restartTimer);
+      restartTimer = undefined;
       notify();
       await loop;
       loop = undefined;

@@ -1,4 +1,7 @@
 /** Outbox behaviour under server answers a real engine does not give on demand (429 with Retry-After, 401), played by nock. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import nock from 'nock';
 import type { Bundle } from 'fhir/r4';
@@ -103,5 +106,39 @@ describe('push outbox against a struggling server', () => {
     database.close();
     await outbox.stop();
     expect(errors).toEqual(['push worker stopped']);
+  });
+
+  it('pauses its worker while another process holds the store locked, and sends the row by itself once the lock is gone', async () => {
+    nock(BASE).post('').reply(200, ok, json).persist();
+    emptyServer();
+    const dir = mkdtempSync(join(tmpdir(), 'd2f-outbox-lock-'));
+    const path = join(dir, 'store.sqlite');
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5');
+    const warnings: string[] = [];
+    const outbox = createPushOutbox({
+      database,
+      client: createFhirClient({ baseUrl: BASE, retries: 0 }),
+      logger: { ...logger, warn: (_fields, message) => warnings.push(message) },
+      buildBundle: () => studyBundle({ studyInstanceUid: UID, patientId: 'P', accessionNumber: 'A' }),
+    });
+    outbox.onStored(study);
+    const other = new Database(path);
+    other.exec('BEGIN EXCLUSIVE');
+    outbox.start();
+    const deadline = Date.now() + 5000;
+    while (!warnings.includes('push worker paused by a store fault; it starts again') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(outbox.status().pending).toBe(1);
+    other.exec('ROLLBACK');
+    other.close();
+    await outbox.drain();
+    await outbox.stop();
+    expect(outbox.status()).toMatchObject({ pending: 0, failed: 0 });
+    expect(outbox.status().lastError).toBeUndefined();
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
