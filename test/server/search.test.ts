@@ -81,13 +81,12 @@ beforeAll(async () => {
   let tick = 0;
   store = openStudyStore(mkdtempSync(join(tmpdir(), 'dicom2fhir-search-')), { now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)) });
   const logger = createLogger({ level: 'silent', destination: logLines().destination });
-  const noInstances = new Set([D]);
   sync = createSyncService({
     store,
     fetchStudy: async (uid) => source.get(uid),
-    // The large study is stored without instance lists, as the "no instances" option does.
-    convert: (datasets, options) => convertStudy(datasets, { ...options, includeInstances: !noInstances.has(datasets[0]?.['0020000D']?.Value?.[0] as string) }),
-    convertOptions: {},
+    convert: convertStudy,
+    // D, the one study above this, is stored without instance lists (MAX_INSTANCES_LISTED).
+    convertOptions: { maxInstancesListed: 4 },
     logger,
     resume: false,
   });
@@ -143,6 +142,12 @@ async function refused(query: string, headers: Record<string, string> = {}): Pro
 const q = encodeURIComponent;
 
 describe('ImagingStudy search parameters', () => {
+  it('finds by instance and dicom-class a study stored without its instance lists', async () => {
+    const stored = store.get(D)?.resource as ImagingStudy;
+    expect([stored.numberOfInstances, stored.series?.[0]?.instance]).toEqual([5, undefined]);
+    expect(await ids(`instance=${instanceUidOf(D, 3)}&dicom-class=1.2.840.10008.5.1.4.1.1.2`)).toEqual([D]);
+  });
+
   it.each<[string, string, string[], string]>([
     // [parameter, matching query, matches, non-matching query]
     ['_id', `_id=${A},${C}`, [A, C], '_id=1.2.3.4'],
