@@ -90,14 +90,19 @@ export async function runSearchSuite(options: SearchSuiteOptions): Promise<Searc
     }
     store.close();
 
-    // The same studies as version 1 of the schema left them, then migration 2 over them.
-    const db = new BetterSqlite3(join(dir, STORE_FILE_NAME));
-    db.exec('DROP TABLE study_tokens; DROP TABLE study_strings; DROP TABLE study_elements; DROP TABLE study_instances; DROP INDEX studies_last_updated');
-    db.pragma('user_version = 1');
+    // The same studies in a store as version 1 of the schema left it, then migration 2 alone over them.
+    const older = new BetterSqlite3(join(dir, 'older.sqlite'));
+    migrate(older, 1);
+    older.exec(`ATTACH DATABASE '${join(dir, STORE_FILE_NAME).replace(/'/g, "''")}' AS current`);
+    older.exec(
+      `INSERT INTO studies (id, study_uid, version_id, last_updated, deleted, content_hash, started, started_sort, resource)
+       SELECT id, study_uid, version_id, last_updated, deleted, content_hash, started, started_sort, resource FROM current.studies`,
+    );
+    older.exec('DETACH DATABASE current');
     const backfillStart = performance.now();
-    migrate(db);
+    migrate(older, 2);
     const backfillMs = performance.now() - backfillStart;
-    db.close();
+    older.close();
     return { studies: options.studies, putPerSec, baselineMs: median(baseline.wallMs), rows, backfillMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
