@@ -51,7 +51,7 @@ describe('authorizer', () => {
       () => undefined,
       (error: unknown) => error as AccessDeniedError,
     );
-    expect(denied?.outcome.issue[0]?.diagnostics).toMatch(/admin endpoints need credentials: set API_TOKEN/);
+    expect(denied?.outcome.issue[0]?.details?.text).toMatch(/admin endpoints need credentials: set API_TOKEN/);
     expect(auth.authorizeNow(undefined, 'admin')).toBeUndefined();
   });
 
