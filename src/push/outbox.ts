@@ -8,7 +8,7 @@
  * (SPEC §2.7): a refusal parks the row at once with its reason code. Parked rows are kept and
  * listed until a person retries them (`retry`, `POST /push/retry`) or a newer row replaces them.
  */
-import { isStoreFault } from '../bridge/store/faults.js';
+import { isStoreFault, StoreCorruptionError } from '../bridge/store/faults.js';
 import type { Database } from 'better-sqlite3';
 import type { Bundle } from 'fhir/r4';
 import { migrate } from '../bridge/store/schema.js';
@@ -390,16 +390,27 @@ export function createPushOutbox(options: PushOutboxOptions): PushOutbox {
     catchUp(store) {
       let upserts = 0;
       let deletes = 0;
+      /** The stored study; undefined for one whose stored bytes are damaged (the store has it re-synced, never published from them). */
+      const storedStudy = (uid: string): StoredStudy | undefined => {
+        try {
+          return store.getByStudyInstanceUid(uid);
+        } catch (error) {
+          if (!(error instanceof StoreCorruptionError)) throw error;
+          logger.warn({ studyInstanceUid: uid }, 'catch-up skipped a stored study that failed its checksum');
+          return undefined;
+        }
+      };
       for (const uid of store.listStudyInstanceUids()) {
-        const study = store.getByStudyInstanceUid(uid);
+        const study = storedStudy(uid);
         const queued = statements.queued.get(uid);
-        if (study !== undefined && !study.deleted && (queued === undefined || queued.deleted === 1 || (queued.version_id ?? 0) < study.versionId)) {
+        // A stale study (made by another FHIR version or converter schema) is published once re-converted.
+        if (study !== undefined && !study.deleted && study.stale !== true && (queued === undefined || queued.deleted === 1 || (queued.version_id ?? 0) < study.versionId)) {
           onStored(study, 'updated');
           upserts++;
         }
       }
       for (const { study_instance_uid: uid } of statements.queuedLive.all()) {
-        if (store.getByStudyInstanceUid(uid)?.deleted === true) {
+        if (storedStudy(uid)?.deleted === true) {
           onDeleted(uid);
           deletes++;
         }

@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import nock from 'nock';
 import type { Bundle } from 'fhir/r4';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openStudyStore } from '../../src/bridge/store/index.js';
 import { createFhirClient } from '../../src/push/fhir-client.js';
+import { imagingStudy } from '../support/studies.js';
 import { createPushOutbox } from '../../src/push/outbox.js';
 import type { StoredStudy } from '../../src/bridge/types.js';
 import { studyBundle } from './study-bundle.js';
@@ -139,6 +141,22 @@ describe('push outbox against a struggling server', () => {
     expect(outbox.status()).toMatchObject({ pending: 0, failed: 0 });
     expect(outbox.status().lastError).toBeUndefined();
     database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('catches up without publishing a stored study that fails its checksum or was made by another FHIR version', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'd2f-outbox-catchup-'));
+    const r5 = openStudyStore(dir, { output: { fhirVersion: 'R5' } });
+    r5.put(imagingStudy({ uid: '1.2.826.0.1.3680043.10.5.7' }));
+    r5.close();
+    const store = openStudyStore(dir);
+    store.put(imagingStudy({ uid: '1.2.826.0.1.3680043.10.5.8' }));
+    store.put(imagingStudy({ uid: '1.2.826.0.1.3680043.10.5.9' }));
+    store.database.prepare("UPDATE studies SET resource = replace(resource, 'available', 'availablf') WHERE id = '1.2.826.0.1.3680043.10.5.9'").run();
+    const outbox = outboxFor(store.database);
+    expect(outbox.catchUp(store)).toEqual({ upserts: 1, deletes: 0 });
+    expect(outbox.status().pending).toBe(1);
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });
