@@ -4,7 +4,7 @@
  * had no one to call, so only the start-up comparison of the store with Orthanc's study list can
  * notice; the scheduled reconciliation is off here.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { startBridge, type Bridge } from '../../src/bridge/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
+import { filesUnder } from '../support/files.js';
+import { waitFor } from '../support/wait.js';
 import { startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 
 const TEMPLATE = resolve('samples/ct-study/IM1.dcm');
@@ -23,21 +25,7 @@ let copies: CopiesManifest;
 let config: Config;
 const logger = createLogger({ level: 'silent' });
 
-function filesOf(directory: string): string[] {
-  return readdirSync(directory, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'faults-deleted-while-down-'));
@@ -57,10 +45,10 @@ afterAll(async () => {
 describe('deletions while the bridge is down', () => {
   it('answers 410 within seconds of the restart for a study deleted meanwhile, and keeps the others', async () => {
     const orthancIds: string[] = [];
-    for (const study of copies.studies) orthancIds.push(...(await orthanc.upload(filesOf(study.directory))));
+    for (const study of copies.studies) orthancIds.push(...(await orthanc.upload(filesUnder(study.directory))));
     bridge = await startBridge(config, { logger });
     const uids = copies.studies.map((s) => s.studyInstanceUid);
-    await until('every study synced by the change feed', () => (uids.every((uid) => bridge?.store.get(uid) !== undefined) ? true : undefined));
+    await waitFor('every study synced by the change feed', () => (uids.every((uid) => bridge?.store.get(uid) !== undefined) ? true : undefined));
     await bridge.stop();
     bridge = undefined;
 
@@ -71,7 +59,7 @@ describe('deletions while the bridge is down', () => {
     const startedAt = Date.now();
     bridge = await startBridge(config, { logger });
     const url = bridge.url;
-    await until('410 for the study deleted while the bridge was down', async () => ((await fetch(`${url}/ImagingStudy/${deletedUid}`)).status === 410 ? true : undefined));
+    await waitFor('410 for the study deleted while the bridge was down', async () => ((await fetch(`${url}/ImagingStudy/${deletedUid}`)).status === 410 ? true : undefined));
     const ms = Date.now() - startedAt;
     console.info(`[faults] deleted while down: 410 ${ms} ms after the restart began`);
     expect(ms).toBeLessThan(15_000);

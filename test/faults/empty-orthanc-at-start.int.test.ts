@@ -4,7 +4,7 @@
  * `/readyz` (503) that deletions wait for a person; `POST /admin/confirm-deletions` (API token)
  * then applies them — each study confirmed absent on its own — and publishes them.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
+import { filesUnder } from '../support/files.js';
+import { waitFor } from '../support/wait.js';
 import { startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 
 const TEMPLATE = resolve('samples/ct-study/IM1.dcm');
@@ -26,21 +28,7 @@ let copies: CopiesManifest;
 let config: Config;
 const logger = createLogger({ level: 'silent' });
 
-function filesOf(directory: string): string[] {
-  return readdirSync(directory, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const deletesSent = (): number => fhir.requests.filter((r) => r.method === 'DELETE').length;
 
@@ -70,10 +58,10 @@ afterAll(async () => {
 
 describe('an empty Orthanc at start', () => {
   it('deletes and publishes nothing, reports 503 awaiting a person, and applies the deletions once confirmed', async () => {
-    for (const study of copies.studies) await orthanc.upload(filesOf(study.directory));
+    for (const study of copies.studies) await orthanc.upload(filesUnder(study.directory));
     const uids = copies.studies.map((s) => s.studyInstanceUid);
     bridge = await startBridge(config, { logger });
-    await until('every study published', async () => ((await fhir.search('ImagingStudy')).length === uids.length ? true : undefined));
+    await waitFor('every study published', async () => ((await fhir.search('ImagingStudy')).length === uids.length ? true : undefined));
     await bridge.stop();
 
     // Orthanc's storage volume goes missing: it starts again on the same port, empty.
@@ -101,7 +89,7 @@ describe('an empty Orthanc at start', () => {
     expect(after).toEqual(uids.map(() => 410));
     const readyAfter = (await (await api('/readyz')).json()) as { reasons: Array<{ code: string }> };
     expect(readyAfter.reasons.map((r) => r.code)).not.toContain('deletions-held');
-    await until('the deletions published', async () => ((await fhir.search('ImagingStudy')).length === 0 ? true : undefined));
+    await waitFor('the deletions published', async () => ((await fhir.search('ImagingStudy')).length === 0 ? true : undefined));
     expect((await api('/admin/confirm-deletions', { method: 'POST' })).status).toBe(409);
   }, 120_000);
 });

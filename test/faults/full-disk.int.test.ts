@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle } from 'fhir/r4';
-import { request, startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
+import { request, startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
+import { waitFor } from '../support/wait.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
 import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 

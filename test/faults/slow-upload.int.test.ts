@@ -6,7 +6,7 @@
  * Neither stores nor publishes a version before the study is complete; each then stores exactly
  * one version with every instance.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Bundle, ImagingStudy } from 'fhir/r4';
@@ -16,6 +16,8 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
 import { generateCopies, type GeneratedStudy } from '../support/generate/copies.js';
+import { filesUnder } from '../support/files.js';
+import { waitFor } from '../support/wait.js';
 import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 
 const TEMPLATE = resolve('samples/ct-study/IM1.dcm');
@@ -47,15 +49,6 @@ function transactionsFor(uid: string): Bundle[] {
     .filter((body): body is Bundle => body?.type === 'transaction' && body.entry?.some((e) => e.request?.url === `ImagingStudy?identifier=urn:dicom:uid|urn:oid:${uid}`) === true);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'faults-slow-upload-'));
@@ -80,10 +73,7 @@ afterAll(async () => {
 describe('reconciliation during a slow upload', () => {
   it('stores and publishes nothing until the study is stable, answers on-demand reads unstored and unversioned, then stores one complete version', async () => {
     const uid = study.studyInstanceUid;
-    const files = readdirSync(study.directory, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name))
-      .sort();
+    const files = filesUnder(study.directory).sort();
     expect(files).toHaveLength(INSTANCES);
     const runsBefore = [withOrthanc, dicomWebOnly].map((b) => b.reconciler.lastRun()?.finishedAt);
 
@@ -106,12 +96,12 @@ describe('reconciliation during a slow upload', () => {
     }
 
     for (const bridge of [withOrthanc, dicomWebOnly]) {
-      const stored = await until('the complete study in the store', () => bridge.store.get(uid));
+      const stored = await waitFor('the complete study in the store', () => bridge.store.get(uid));
       expect([stored.versionId, stored.resource?.numberOfInstances]).toEqual([1, INSTANCES]);
     }
     const isStable = ((await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', body: uid })).json()) as Array<{ ID: string }>)[0]?.ID;
     expect(((await (await fetch(`${orthanc.url}/studies/${isStable}`)).json()) as { IsStable: boolean }).IsStable).toBe(true);
-    const published = await until('the study on the FHIR server', () => (transactionsFor(uid).length > 0 ? transactionsFor(uid) : undefined));
+    const published = await waitFor('the study on the FHIR server', () => (transactionsFor(uid).length > 0 ? transactionsFor(uid) : undefined));
     const imagingStudy = published[0]?.entry?.find((e) => e.resource?.resourceType === 'ImagingStudy')?.resource as ImagingStudy;
     expect([published.length, imagingStudy.numberOfInstances]).toEqual([1, INSTANCES]);
     expect(await read(withOrthanc, uid)).toEqual({ status: 200, etag: 'W/"1"', instances: INSTANCES });

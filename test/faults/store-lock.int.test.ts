@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { OperationOutcome } from 'fhir/r4';
 import { openStudyStore } from '../../src/bridge/store/index.js';
 import { imagingStudy } from '../support/studies.js';
-import { request, startBridgeProcess, waitFor, type BridgeProcess } from '../support/bridge-process.js';
+import { request, startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
+import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/orthanc.js';
 
 const UID = '1.2.826.0.1.3680043.8.498.4242';

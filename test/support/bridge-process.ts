@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join, resolve } from 'node:path';
+import { waitFor } from './wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -18,16 +19,6 @@ export interface BridgeProcess {
   exited(): number | null | undefined;
   /** SIGTERM, then the exit code (SIGKILL after 15 s). */
   stop(): Promise<number | null>;
-}
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, context = (): string => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export async function startBridgeProcess(env: Record<string, string>, port: number): Promise<BridgeProcess> {
