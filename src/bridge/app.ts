@@ -24,6 +24,7 @@ import {
   createOrthancRest,
   createQuietPeriod,
   createReconciler,
+  createOrthancIdHints,
   createStabilityGate,
   heldDeletionsReason,
   startStartupCheck,
@@ -145,12 +146,15 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   const orthancRest = createOrthancRest({ orthancUrl: config.orthancUrl, ...(auth === undefined ? {} : { auth }) });
   // A study not stable yet is looked at again once its quiet period has passed (non-Orthanc sources).
   const quietPeriod = createQuietPeriod({ quietMs: config.reconcileQuietPeriod, onDue: (uid) => sync.enqueue(uid, 'reconcile') });
-  const checkStability = createStabilityGate({ orthanc: orthancRest, quietPeriod, logger: logger.child({ component: 'stability' }) });
+  // What the change feed found of each study: the gate asks IsStable without a /tools/lookup first, a one-series study is read in one request.
+  const orthancIdHints = createOrthancIdHints();
+  const checkStability = createStabilityGate({ orthanc: orthancRest, quietPeriod, hints: orthancIdHints, logger: logger.child({ component: 'stability' }) });
   const sync = createSyncService({
     checkStability,
     ...(push === undefined ? {} : { onStored: push.hooks.onStored, onDeleted: push.hooks.onDeleted }),
     store,
-    fetchStudy: (uid) => fetchStudyDatasets(dicomWeb, uid),
+    // A study the change feed saw with one series is read in one request, without a QIDO-RS series listing first.
+    fetchStudy: (uid) => fetchStudyDatasets(dicomWeb, uid, orthancIdHints.get(uid)?.seriesCount === 1 ? { seriesConcurrency: 1 } : {}),
     convertOptions,
     logger: logger.child({ component: 'sync' }),
     concurrency: config.syncConcurrency,
@@ -163,6 +167,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
           store,
           sync,
           intervalMs: config.changesPollInterval,
+          onStableStudy: (uid, orthancId, seriesCount) => orthancIdHints.remember(uid, seriesCount === undefined ? { orthancId } : { orthancId, seriesCount }),
           logger: logger.child({ component: 'changes' }),
         })
       : undefined;

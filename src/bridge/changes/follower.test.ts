@@ -128,6 +128,30 @@ describe('change feed faults', () => {
     expect(calls).toEqual(['enqueue 1.2.1 1.2.2 changes']);
   });
 
+  it('tells the Orthanc id of each stable study it queues (and its series count when looked up), not of a study Orthanc no longer has', async () => {
+    store.mapOrthancStudyId(ID_A, '1.2.1');
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B), change(3, 'StableStudy', ID_C)], Done: true, Last: 3 })
+      .post('/tools/bulk-content', bulkBody(ID_B, ID_C))
+      .reply(200, [{ ...study(ID_B, '1.2.2'), Series: [ID_D, ID_E] }]);
+    const told: string[] = [];
+    const summary = await createChangeFeedFollower({
+      orthancUrl: ORTHANC,
+      store,
+      sync,
+      intervalMs: 10,
+      pageSize: 3,
+      logger: memoryLogger(),
+      onStableStudy: (uid, orthancId, seriesCount) => told.push(`${uid} ${orthancId} ${seriesCount}`),
+    }).pollOnce();
+    expect(summary).toMatchObject({ stableStudies: 2, skipped: 1, cursor: 3 });
+    // The mapped study was not looked up: its number of series is not known.
+    expect(told).toEqual([`1.2.1 ${ID_A} undefined`, `1.2.2 ${ID_B} 2`]);
+    expect(calls).toEqual(['enqueue 1.2.1 1.2.2 changes']);
+  });
+
   it('looks studies up one by one when Orthanc has no bulk-content, stopping the cursor at a failed lookup', async () => {
     const feed = follower();
     threeStableStudiesWithoutBulkContent()

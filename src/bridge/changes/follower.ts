@@ -45,6 +45,11 @@ export interface ChangeFeedFollowerOptions {
   timeoutMs?: number;
   /** `GET /studies/{id}` requests at once when Orthanc has no `POST /tools/bulk-content`; default 8. */
   lookupConcurrency?: number;
+  /**
+   * Told each stable study queued, with its Orthanc id (the stability gate's hint) and, when this
+   * poll looked the study up, its number of series then (how the sync reads its metadata).
+   */
+  onStableStudy?: (studyInstanceUid: string, orthancId: string, seriesCount: number | undefined) => void;
   /** Name of the cursor in the store; default `orthanc-changes`. */
   cursorName?: string;
   logger: BridgeLogger;
@@ -156,6 +161,7 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
         );
         return;
       }
+      options.onStableStudy?.(answer.studyInstanceUid, change.ID, answer.seriesCount);
       stable.push(answer.studyInstanceUid);
       summary.stableStudies += 1;
       return;

@@ -23,11 +23,14 @@ export const ChangesPageSchema = z.object({
 export const OrthancStudySchema = z.object({
   ID: z.string(),
   MainDicomTags: z.object({ StudyInstanceUID: z.string().optional() }).passthrough(),
+  /** Orthanc ids of the study's series (their count tells the sync how to read the metadata). */
+  Series: z.array(z.string()).optional(),
 });
 
 /** `POST /tools/bulk-content` at `Level: Study`: the studies Orthanc still has, in no particular order. */
 export const BulkStudiesSchema = z.array(OrthancStudySchema);
 
+export type OrthancStudy = z.infer<typeof OrthancStudySchema>;
 export type OrthancChange = z.infer<typeof ChangeSchema>;
 export type ChangesPage = z.infer<typeof ChangesPageSchema>;
 

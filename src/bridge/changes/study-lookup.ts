@@ -11,12 +11,12 @@
 import type { AxiosInstance } from 'axios';
 import { mapWithConcurrency } from '../../folder/pool.js';
 import type { BridgeLogger } from '../sync/logger.js';
-import { BulkStudiesSchema, OrthancStudySchema } from './orthanc-changes.js';
+import { BulkStudiesSchema, OrthancStudySchema, type OrthancStudy } from './orthanc-changes.js';
 
 /** What Orthanc said about one study id. */
 export type StudyAnswer =
   /** The UID as Orthanc gives it, not validated yet (empty when Orthanc has none). */
-  | { kind: 'found'; studyInstanceUid: string }
+  | { kind: 'found'; studyInstanceUid: string; seriesCount?: number }
   /** Orthanc no longer has the study. */
   | { kind: 'gone' }
   /** The lookup failed (or was not made because an earlier one in the same call failed). */
@@ -41,6 +41,11 @@ export interface StudyLookupOptions {
  */
 const BULK_UNSUPPORTED = new Set([403, 404, 405, 501]);
 
+function foundAnswer(study: OrthancStudy): StudyAnswer {
+  const uid = study.MainDicomTags.StudyInstanceUID ?? '';
+  return study.Series === undefined ? { kind: 'found', studyInstanceUid: uid } : { kind: 'found', studyInstanceUid: uid, seriesCount: study.Series.length };
+}
+
 export function createStudyLookup(options: StudyLookupOptions): StudyLookup {
   const { http, concurrency, logger } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`lookup concurrency must be a positive integer, got ${concurrency}`);
@@ -57,19 +62,14 @@ export function createStudyLookup(options: StudyLookupOptions): StudyLookup {
       logger.info({ status: response.status }, 'Orthanc answered POST /tools/bulk-content with an error status; looking studies up one at a time');
       return undefined;
     }
-    const found = new Map(BulkStudiesSchema.parse(response.data).map((study) => [study.ID, study.MainDicomTags.StudyInstanceUID ?? '']));
-    return new Map(
-      ids.map((id): [string, StudyAnswer] => {
-        const uid = found.get(id);
-        return [id, uid === undefined ? { kind: 'gone' } : { kind: 'found', studyInstanceUid: uid }];
-      }),
-    );
+    const found = new Map(BulkStudiesSchema.parse(response.data).map((study) => [study.ID, foundAnswer(study)]));
+    return new Map(ids.map((id): [string, StudyAnswer] => [id, found.get(id) ?? { kind: 'gone' }]));
   }
 
   async function studyAnswer(id: string): Promise<StudyAnswer> {
     const response = await http.get(`/studies/${id}`, { validateStatus: (status) => status === 200 || status === 404 });
     if (response.status === 404) return { kind: 'gone' };
-    return { kind: 'found', studyInstanceUid: OrthancStudySchema.parse(response.data).MainDicomTags.StudyInstanceUID ?? '' };
+    return foundAnswer(OrthancStudySchema.parse(response.data));
   }
 
   /** In the order given; after a failure no new request starts (the follower stops at the first failed id anyway). */

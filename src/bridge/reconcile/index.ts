@@ -4,6 +4,7 @@ export type { ConfirmAbsent, ConfirmedDeletions, HeldDeletions, Reconciler, Reco
 export { reconcileWindow, startedInWindow, type ReconcileWindow } from './window.js';
 export { createOrthancRest, type OrthancRest, type OrthancRestOptions, type OrthancStudyLookup } from './orthanc-rest.js';
 export { createQuietPeriod, type QuietPeriod, type QuietPeriodOptions, type QuietPeriodVerdict } from './quiet-period.js';
+export { createOrthancIdHints, DEFAULT_MAX_HINTS, type OrthancIdHints, type OrthancStudyHint } from './orthanc-id-hints.js';
 export { createStabilityGate, type StabilityGate, type StabilityGateOptions, type StabilityVerdict } from './stability.js';
 export { createConfirmAbsent, type ConfirmAbsentOptions } from './confirm-absent.js';
 export { DEFAULT_DELETION_GUARD_SHARE, isMassDeletion, type ListingGap } from './deletion-guard.js';

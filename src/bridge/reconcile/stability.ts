@@ -5,6 +5,7 @@
  * REST API knows the study, otherwise the quiet-period rule on the fetched instance count.
  */
 import type { BridgeLogger } from '../sync/logger.js';
+import type { OrthancIdHints } from './orthanc-id-hints.js';
 import type { OrthancRest } from './orthanc-rest.js';
 import type { QuietPeriod } from './quiet-period.js';
 
@@ -17,10 +18,12 @@ export interface StabilityGateOptions {
   orthanc: Pick<OrthancRest, 'lookupStudy' | 'isStable'>;
   quietPeriod: Pick<QuietPeriod, 'observe'>;
   logger: BridgeLogger;
+  /** What the change feed knows of a study's Orthanc id: `IsStable` is then asked without a lookup first. */
+  hints?: Pick<OrthancIdHints, 'get' | 'forget'>;
 }
 
 export function createStabilityGate(options: StabilityGateOptions): StabilityGate {
-  const { orthanc, quietPeriod, logger } = options;
+  const { orthanc, quietPeriod, logger, hints } = options;
   let fallbackLogged = false;
 
   function byQuietPeriod(uid: string, instanceCount: number): StabilityVerdict {
@@ -30,6 +33,15 @@ export function createStabilityGate(options: StabilityGateOptions): StabilityGat
   }
 
   return async (uid, instanceCount) => {
+    const known = hints?.get(uid)?.orthancId;
+    if (known !== undefined) {
+      // Asked after the fetch, as below: an instance that arrived meanwhile makes IsStable false.
+      const stable = await orthanc.isStable(known);
+      if (stable === true) return { stable: true };
+      if (stable === false) return { stable: false, reason: 'Orthanc does not call the study stable yet' };
+      // The id no longer names a study (deleted, or stored again under another patient): look it up.
+      hints?.forget(uid);
+    }
     const found = await orthanc.lookupStudy(uid);
     if (found.kind === 'found') {
       const stable = await orthanc.isStable(found.orthancId);
