@@ -46,7 +46,7 @@ export interface HttpAppDeps {
    * `oauth` is set (the configuration refuses that off loopback unless ALLOW_ANONYMOUS_READS).
    */
   anonymousReads?: boolean;
-  /** Requests without credentials may use the admin endpoints. Default: only when neither credential mode is set. */
+  /** Requests without credentials may use the admin endpoints. Default: never (they confirm deletions and retry refused pushes). */
   anonymousAdmin?: boolean;
   /** Built from the settings above when not given; the listener shares one with the direct read. */
   authorizer?: Authorizer;
