@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logging/index.js';
 import { createAccessTokenVerifier } from '../../src/server/auth/access-token.js';
 import { createAuditLog, type AuditLog } from '../../src/server/audit/audit-log.js';
 import { createHttpListener, type HttpAppDeps } from '../../src/server/index.js';
-import { logLines, makeStudy, RecordingSync, tempStore } from '../support/server-fixtures.js';
+import { apiDeps, logLines, makeStudy, RecordingSync, tempStore } from '../support/server-fixtures.js';
 import { accessToken, segment, signingKey, startIssuer, type SigningKey, type TestIssuer } from '../support/issuer.js';
 
 const UID = '1.2.826.0.1.3680043.8.498.61';
@@ -82,12 +82,7 @@ async function start(options: { cooldownMs?: number; overrides?: Partial<HttpApp
     clockSkewMs: 30_000,
   });
   const listener = createHttpListener({
-    store: counted,
-    sync: new RecordingSync(opened),
-    orthancStudies: { remember: () => undefined, lookup: () => undefined },
-    reconcileSoon: () => undefined,
-    checkSource: async () => undefined,
-    fhirVersion: 'R4',
+    ...apiDeps(counted, { sync: new RecordingSync(opened) }),
     apiToken: API_TOKEN,
     oauth: { verify, discovery: { issuer: issuer.url, jwksUrl: issuer.jwksUrl, tokenUrl: `${issuer.url}/token` } },
     audit,

@@ -11,7 +11,7 @@ import type { Bundle, CapabilityStatement, ImagingStudy } from 'fhir/r4';
 import { request, startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { waitFor } from '../support/wait.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
-import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
+import { distinctFreePorts, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 import { validateR4 } from '../support/fhir-validation.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
@@ -20,17 +20,8 @@ let work: string;
 let orthanc: OrthancHandle;
 let bridge: BridgeProcess | undefined;
 let copies: CopiesManifest;
-const usedPorts = new Set<number>();
-
-async function newPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (!usedPorts.has(port)) {
-      usedPorts.add(port);
-      return port;
-    }
-  }
-}
+/** A free port no earlier bridge of this file listened on. */
+const newPort = distinctFreePorts();
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'd2f-fhir-switch-'));

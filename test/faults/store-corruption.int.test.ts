@@ -12,7 +12,7 @@ import { STORE_FILE_NAME } from '../../src/bridge/store/index.js';
 import { request, startBridgeProcess, type BridgeProcess } from '../support/bridge-process.js';
 import { waitFor } from '../support/wait.js';
 import { generateCopies, type CopiesManifest } from '../support/generate/copies.js';
-import { freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
+import { distinctFreePorts, freePort, startOrthanc, type OrthancHandle } from '../support/orthanc.js';
 import { validateR4 } from '../support/fhir-validation.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
@@ -36,18 +36,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const usedPorts = new Set<number>();
-
-/** A free port no earlier bridge of this file listened on (a pooled keep-alive socket to an old one would be reused). */
-async function newPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (!usedPorts.has(port)) {
-      usedPorts.add(port);
-      return port;
-    }
-  }
-}
+/** A free port no earlier bridge of this file listened on. */
+const newPort = distinctFreePorts();
 
 /** Changes one byte in every stored copy of `marker` (the current version and its history row). */
 function flipBytes(file: string, marker: string): number {

@@ -20,11 +20,10 @@ import { STORE_FILE_NAME } from '../../src/bridge/store/sqlite-store.js';
 import { convertStudy, type ConvertOptions } from '../../src/convert/index.js';
 import type { Dataset } from '../../src/dicom/dataset.js';
 import { readDicomHeader } from '../../src/dicom/part10/index.js';
-import { createLogger } from '../../src/logging/index.js';
 import { createBridgePush, type BridgePush } from '../../src/push/bridge-push.js';
 import { createHttpApp } from '../../src/server/index.js';
 import { startFhirServer, type FhirTestServer } from '../support/fhir-server.js';
-import { RecordingSync } from '../support/server-fixtures.js';
+import { apiDeps } from '../support/server-fixtures.js';
 import { text, withElements } from '../support/datasets.js';
 
 const SAMPLE = 'samples/ct-study';
@@ -90,17 +89,7 @@ function startPush(extra: { maxAttempts?: number; baseMs?: number } = {}): Bridg
 }
 
 async function startApi(bridgePush: BridgePush): Promise<string> {
-  const app = createHttpApp({
-    store,
-    sync: new RecordingSync(store),
-    orthancStudies: { remember: () => undefined, lookup: () => undefined },
-    reconcileSoon: () => undefined,
-    checkSource: async () => undefined,
-    fhirVersion: 'R4',
-    apiToken: API_TOKEN,
-    logger: createLogger({ level: 'silent' }),
-    push: bridgePush,
-  });
+  const app = createHttpApp(apiDeps(store, { apiToken: API_TOKEN, push: bridgePush }));
   http = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -2,7 +2,7 @@ import { createServer, request, type RequestListener, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImagingStudy, OperationOutcome } from 'fhir/r4';
-import { logLines, makeStudy, RecordingSync, tempStore } from '../support/server-fixtures.js';
+import { apiDeps, logLines, makeStudy, RecordingSync, tempStore } from '../support/server-fixtures.js';
 import type { BridgeStore } from '../../src/bridge/store/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createHttpApp, type HttpAppDeps } from '../../src/server/express.js';
@@ -49,17 +49,12 @@ function deps(overrides: Partial<HttpAppDeps> = {}): HttpAppDeps {
       return store.get(id);
     },
   };
-  return {
-    store: counted,
+  return apiDeps(counted, {
     sync: new RecordingSync(store),
-    orthancStudies: { remember: () => undefined, lookup: () => undefined },
-    reconcileSoon: () => undefined,
-    checkSource: async () => undefined,
-    fhirVersion: 'R4',
     apiToken: API_TOKEN,
     logger: createLogger({ level: 'info', destination: log.destination }),
     ...overrides,
-  };
+  });
 }
 
 /** The bridge's listener (direct read first) and the routed Express app alone, on the same store. */

@@ -12,7 +12,7 @@ import type { Bundle, ImagingStudy, OperationOutcome } from 'fhir/r4';
 import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createHttpListener } from '../../src/server/index.js';
-import { logLines, makeStudy, RecordingSync } from '../support/server-fixtures.js';
+import { apiDeps, logLines, makeStudy } from '../support/server-fixtures.js';
 
 const API_TOKEN = 'api-token-0123456789abcdef';
 const bearer = { authorization: `Bearer ${API_TOKEN}` };
@@ -26,17 +26,13 @@ beforeEach(async () => {
   let tick = 0;
   store = openStudyStore(mkdtempSync(join(tmpdir(), 'dicom2fhir-history-')), { now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)) });
   server = createServer(
-    createHttpListener({
-      store,
-      sync: new RecordingSync(store),
-      orthancStudies: { remember: () => undefined, lookup: () => undefined },
-      reconcileSoon: () => undefined,
-      checkSource: async () => undefined,
-      fhirVersion: 'R4',
-      apiToken: API_TOKEN,
-      webhookSecret: 'webhook-secret-0123456789',
-      logger: createLogger({ level: 'silent', destination: logLines().destination }),
-    }),
+    createHttpListener(
+      apiDeps(store, {
+        apiToken: API_TOKEN,
+        webhookSecret: 'webhook-secret-0123456789',
+        logger: createLogger({ level: 'silent', destination: logLines().destination }),
+      }),
+    ),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -18,7 +18,7 @@ import type { AuditEvent } from '../../src/server/audit/audit-log.js';
 import { createHttpListener } from '../../src/server/index.js';
 import { validateR4 } from '../support/fhir-validation.js';
 import { instanceUidOf, MR_IMAGE_STORAGE, searchStudyDatasets, seriesUidOf, type SearchStudyOptions } from '../support/search-studies.js';
-import { logLines, tempStore } from '../support/server-fixtures.js';
+import { apiDeps, logLines, tempStore } from '../support/server-fixtures.js';
 
 const API_TOKEN = 'api-token-0123456789abcdef';
 const bearer = { authorization: `Bearer ${API_TOKEN}` };
@@ -92,17 +92,14 @@ beforeAll(async () => {
   });
   for (const options of Object.values(STUDIES)) await syncFrom(options);
   server = createServer(
-    createHttpListener({
-      store,
-      sync,
-      orthancStudies: { remember: () => undefined, lookup: () => undefined },
-      reconcileSoon: () => undefined,
-      checkSource: async () => undefined,
-      fhirVersion: 'R4',
-      apiToken: API_TOKEN,
-      logger,
-      audit: { record: (event) => audited.push(event), problem: () => undefined, flush: async () => undefined, close: async () => undefined },
-    }),
+    createHttpListener(
+      apiDeps(store, {
+        sync,
+        apiToken: API_TOKEN,
+        logger,
+        audit: { record: (event) => audited.push(event), problem: () => undefined, flush: async () => undefined, close: async () => undefined },
+      }),
+    ),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -317,15 +314,7 @@ describe('paging', () => {
         many.put(convertStudy(searchStudyDatasets({ uid, patientId: 'PID-PAGE', modality: i % 2 === 0 ? 'CT' : 'MR', date: `2024${i % 5 === 0 ? '01' : '02'}${day}`, instances: 1 })).resource as ImagingStudy);
       }
       const pagingServer = createServer(
-        createHttpListener({
-          store: many,
-          sync,
-          orthancStudies: { remember: () => undefined, lookup: () => undefined },
-          reconcileSoon: () => undefined,
-          checkSource: async () => undefined,
-          fhirVersion: 'R4',
-          logger: createLogger({ level: 'silent', destination: logLines().destination }),
-        }),
+        createHttpListener(apiDeps(many, { sync, logger: createLogger({ level: 'silent', destination: logLines().destination }) })),
       );
       await new Promise<void>((resolve) => pagingServer.listen(0, '127.0.0.1', resolve));
       const base = `http://127.0.0.1:${(pagingServer.address() as AddressInfo).port}`;

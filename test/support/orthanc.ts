@@ -73,6 +73,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A source of free ports that never gives the same one twice, for tests that restart a server on
+ * a new port (a client's pooled keep-alive socket to the old one must not be reused).
+ */
+export function distinctFreePorts(): () => Promise<number> {
+  const used = new Set<number>();
+  return async () => {
+    for (;;) {
+      const port = await freePort();
+      if (!used.has(port)) {
+        used.add(port);
+        return port;
+      }
+    }
+  };
+}
+
 const ROOT_PREFIX = 'dicom2fhir-orthanc-';
 const OWNER_FILE = 'owner.pid';
 

@@ -6,7 +6,9 @@ import { Writable } from 'node:stream';
 import type { ImagingStudy } from 'fhir/r4';
 import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
 import type { StoredStudy, SyncReason, SyncResult, SyncService, SyncFailure } from '../../src/bridge/types.js';
+import type { HttpAppDeps } from '../../src/server/express.js';
 import type { FhirRequest } from '../../src/server/request.js';
+import { createLogger } from '../../src/logging/index.js';
 
 export interface StudyFixture {
   uid: string;
@@ -33,6 +35,23 @@ export function makeStudy({ uid, accession, modality = ['CT'], started }: StudyF
 
 export function tempStore(): BridgeStore {
   return openStudyStore(mkdtempSync(join(tmpdir(), 'dicom2fhir-server-test-')));
+}
+
+/**
+ * What the HTTP app needs besides its store, for tests that serve a store without Orthanc: a
+ * recording sync, no Orthanc id map, a source that always answers, R4 and a silent logger.
+ */
+export function apiDeps(store: BridgeStore, overrides: Partial<HttpAppDeps> = {}): HttpAppDeps {
+  return {
+    store,
+    sync: new RecordingSync(store),
+    orthancStudies: { remember: () => undefined, lookup: () => undefined },
+    reconcileSoon: () => undefined,
+    checkSource: async () => undefined,
+    fhirVersion: 'R4',
+    logger: createLogger({ level: 'silent' }),
+    ...overrides,
+  };
 }
 
 /** A logger destination that keeps every line written to it, parsed. */
