@@ -1,21 +1,10 @@
-import { Writable } from 'node:stream';
+import { rawLogText } from '../../test/support/server-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 
-function capture(): { text: string[]; destination: Writable } {
-  const text: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { text, destination };
-}
-
 describe('createLogger', () => {
   it('escapes control characters, C1 and DEL included, in every string of a record', () => {
-    const { text, destination } = capture();
+    const { text, destination } = rawLogText();
     createLogger({ destination }).warn({ uid: '1.2\u00013\u009b', nested: { error: 'x\u007f\u001b[2J' } }, 'sync failed');
     const line = text.join('');
     expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
@@ -23,7 +12,7 @@ describe('createLogger', () => {
   });
 
   it('still redacts patient data', () => {
-    const { text, destination } = capture();
+    const { text, destination } = rawLogText();
     createLogger({ destination }).info({ PatientName: 'Doe^Jane', study: { patientId: 'P-1' } }, 'x');
     expect(JSON.parse(text.join(''))).toMatchObject({ PatientName: '[redacted]', study: { patientId: '[redacted]' } });
   });

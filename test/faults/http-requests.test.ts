@@ -7,13 +7,13 @@ import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { OperationOutcome } from 'fhir/r4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
 import type { SyncResult, SyncService } from '../../src/bridge/types.js';
 import { createLogger } from '../../src/logging/index.js';
 import { CONNECTIONS_CHECKING_INTERVAL_MS, createHttpListener, createHttpServer, REQUEST_TIMEOUT_MS } from '../../src/server/index.js';
+import { rawLogText } from '../support/server-fixtures.js';
 
 const SECRET = 'webhook-secret-0123456789';
 const ORTHANC_ID = '6b9e19d9-62094390-5f9ddb01-4a191ae7-9766b715';
@@ -39,18 +39,6 @@ afterEach(async () => {
   dataDir = undefined;
 });
 
-/** Log lines as they would reach stdout, unparsed, so raw bytes in them are seen. */
-function rawLines(): { text: string[]; destination: Writable } {
-  const text: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { text, destination };
-}
-
 /** The bridge's listener on the bridge's server; the image source answers every study after `onDemandDelayMs` with "not found". */
 async function start(onDemandDelayMs = 0): Promise<{ port: number; url: string; logs: string[]; enqueued: string[] }> {
   dataDir = mkdtempSync(join(tmpdir(), 'http-requests-'));
@@ -66,7 +54,7 @@ async function start(onDemandDelayMs = 0): Promise<{ port: number; url: string; 
     idle: async () => undefined,
     stop: async () => undefined,
   };
-  const { text, destination } = rawLines();
+  const { text, destination } = rawLogText();
   const listener = createHttpListener({
     store: opened,
     sync,

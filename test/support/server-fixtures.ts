@@ -66,6 +66,18 @@ export function logLines(): { lines: Array<Record<string, unknown>>; destination
   return { lines, destination };
 }
 
+/** A logger destination that keeps every chunk written to it as text, unparsed, so raw bytes in log lines are seen. */
+export function rawLogText(): { text: string[]; destination: Writable } {
+  const text: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { text, destination };
+}
+
 export function request(partial: Partial<FhirRequest> = {}): FhirRequest {
   return { method: 'GET', params: {}, query: {}, headers: {}, baseUrl: 'http://fhir.test', ...partial };
 }
