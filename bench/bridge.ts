@@ -26,8 +26,8 @@ import { median } from './stats.js';
 import { formatInt, formatTable } from './table.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CT_TEMPLATE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
-const BENCH_DIR = join(REPO_ROOT, '.bench');
+export const CT_TEMPLATE = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
+export const BENCH_DIR = join(REPO_ROOT, '.bench');
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 /** `dicom2fhir fetch` over curl of the same metadata, whole processes. */
@@ -98,7 +98,7 @@ export interface BridgeSuiteResult {
   reads: ReadResult[];
 }
 
-async function dicomFiles(dir: string): Promise<string[]> {
+export async function dicomFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && e.name.endsWith('.dcm'))
@@ -123,7 +123,7 @@ function bridgeConfig(orthanc: OrthancHandle, dataDir: string, concurrency: numb
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts a bridge on `dataDir` and resolves once its store holds `studies` studies; returns the wall ms. */
-async function bridgeCatchUp(orthanc: OrthancHandle, dataDir: string, studies: number, concurrency: number): Promise<number> {
+export async function bridgeCatchUp(orthanc: OrthancHandle, dataDir: string, studies: number, concurrency: number): Promise<number> {
   const config = bridgeConfig(orthanc, dataDir, concurrency);
   const start = performance.now();
   const bridge = await startBridge(config, { logger: createLogger({ level: 'warn' }) });
@@ -142,7 +142,7 @@ async function bridgeCatchUp(orthanc: OrthancHandle, dataDir: string, studies: n
 }
 
 /** Every study's WADO-RS metadata, `concurrency` requests at a time, bodies read to the end. */
-async function orthancMetadataOnly(dicomWebUrl: string, uids: readonly string[], concurrency: number): Promise<number> {
+export async function orthancMetadataOnly(dicomWebUrl: string, uids: readonly string[], concurrency: number): Promise<number> {
   const start = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -239,7 +239,7 @@ async function recordResponse(url: string): Promise<RecordedResponse> {
 }
 
 /** User + system CPU milliseconds of a live process, from `/proc/<pid>/stat` (fields 14 and 15, in clock ticks). */
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);

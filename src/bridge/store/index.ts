@@ -1,6 +1,6 @@
 /** The bridge's durable study store (SQLite): versions, history, search, cursors, failures. */
 export { openStudyStore, STORE_FILE_NAME } from './sqlite-store.js';
-export type { BridgeStore, OpenStudyStoreOptions, PendingSync, PendingSyncStore, StoredOutput, StudySummary } from './sqlite-store.js';
+export type { BridgeStore, OpenStudyStoreOptions, PendingSync, PendingSyncStore, StoredOutput, StudySummary, SyncedOutcome, SyncedStudy } from './sqlite-store.js';
 export { instanceIndexOfDatasets, instanceIndexOfResource } from './instance-index.js';
 export type { InstanceIndexEntry } from './instance-index.js';
 export { extractSearchIndex, normalizeSearchString } from './search-index.js';

@@ -223,6 +223,37 @@ describe('cursors, failures and Orthanc ids', () => {
     expect(store.listFailures().map((f) => f.studyInstanceUid)).toEqual(['1.2']);
   });
 
+  it('stores a group of synced studies in one transaction, a refused study rolled back alone', () => {
+    store.addPending(['1.1', '1.2', '1.3'], 'changes');
+    store.recordFailure({ studyInstanceUid: '1.3', attempts: 1, lastError: 'HTTP 503', lastAttemptAt: '2024-01-01T00:00:00.000Z' });
+    store.put(imagingStudy({ uid: '1.2' }));
+    const outcomes = store.putSyncedMany([
+      { studyInstanceUid: '1.1', resource: imagingStudy({ uid: '1.1' }), dequeue: true },
+      { studyInstanceUid: '1.2', resource: { ...imagingStudy({ uid: '1.2', modalities: ['MR'] }), id: 'other' }, dequeue: true },
+      { studyInstanceUid: '1.3', resource: imagingStudy({ uid: '1.3' }), dequeue: false },
+    ]);
+    expect(outcomes.map((o) => (o.ok ? o.outcome : (o.error as Error).message))).toEqual(['created', expect.stringMatching(/already stored/), 'created']);
+    expect(store.getByStudyInstanceUid('1.1')?.versionId).toBe(1);
+    expect(store.getByStudyInstanceUid('1.2')).toMatchObject({ id: '1.2', versionId: 1 });
+    expect(store.getByStudyInstanceUid('1.3')?.versionId).toBe(1);
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.2', '1.3']);
+    expect(store.listFailures()).toEqual([]);
+  });
+
+  it('stores none of a group when the store fails inside it, and throws the fault', () => {
+    store.addPending(['1.1', '1.2'], 'changes');
+    // A write the database itself refuses midway, as a full disk would.
+    store.database.exec("CREATE TEMP TRIGGER refuse_second BEFORE INSERT ON study_versions WHEN NEW.id = '1.2' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    expect(() =>
+      store.putSyncedMany([
+        { studyInstanceUid: '1.1', resource: imagingStudy({ uid: '1.1' }), dequeue: true },
+        { studyInstanceUid: '1.2', resource: imagingStudy({ uid: '1.2' }), dequeue: true },
+      ]),
+    ).toThrow(expect.objectContaining({ name: 'StoreError' }));
+    expect(store.getByStudyInstanceUid('1.1')).toBeUndefined();
+    expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.1', '1.2']);
+  });
+
   it('answers ping while open and throws once closed', () => {
     expect(() => store.ping()).not.toThrow();
     store.close();

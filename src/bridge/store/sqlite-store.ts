@@ -5,8 +5,9 @@
  * Durability: `journal_mode=WAL` with `synchronous=FULL` fsyncs the WAL at every commit, so a
  * committed version, cursor or failure survives both a killed process and a power cut. NORMAL
  * would already survive `kill -9` (the WAL is in the OS cache), but could lose the last commits
- * on power loss while Orthanc's change-feed cursor had moved on; one fsync per stored study is
- * cheap next to a WADO-RS metadata request.
+ * on power loss while Orthanc's change-feed cursor had moved on. The fsync blocks the event loop
+ * for milliseconds, so the sync service commits syncs that end together in one transaction
+ * (`putSyncedMany`, see sync/group-commit.ts) rather than one each.
  */
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ import { extractIndexColumns } from './index-columns.js';
 import { instanceIndexOfResource } from './instance-index.js';
 import { buildSearchSql, DATE_MATCH_FUNCTION } from './search-sql.js';
 import { searchTables } from './search-tables.js';
-import { StoreCorruptionError, StoreError, toStoreError } from './faults.js';
+import { isStoreFault, StoreCorruptionError, StoreError, toStoreError } from './faults.js';
 import { StoreHealth } from './health.js';
 import { openDatabase } from './open-database.js';
 
@@ -61,7 +62,25 @@ export interface PendingSyncStore {
    * exactly when its version is stored.
    */
   putSynced(studyInstanceUid: string, resource: ImagingStudy, options: { dequeue: boolean } & PutOptions): { outcome: PutOutcome; study: StoredStudy };
+  /**
+   * Several ends of syncs committed together (group commit): each as `putSynced`, in a savepoint
+   * of its own, and one commit — one fsync — for all. A study the store refuses (an id conflict)
+   * gets its error in its place and leaves the others; a store fault (full disk, lock, I/O)
+   * throws, and none of them is stored.
+   */
+  putSyncedMany(studies: readonly SyncedStudy[]): SyncedOutcome[];
 }
+
+/** A finished sync for `putSyncedMany`. */
+export interface SyncedStudy extends PutOptions {
+  studyInstanceUid: string;
+  resource: ImagingStudy;
+  /** Remove the study's stored queue entry in the same transaction. */
+  dequeue: boolean;
+}
+
+/** What `putSyncedMany` did with one study. */
+export type SyncedOutcome = { ok: true; outcome: PutOutcome; study: StoredStudy } | { ok: false; error: unknown };
 
 /** What reconciliation needs of every live study, read from index columns only (no JSON parsed). */
 export interface StudySummary {
@@ -154,6 +173,7 @@ const WRITE_METHODS = new Set([
   'addPending',
   'removePending',
   'putSynced',
+  'putSyncedMany',
   'mapOrthancStudyId',
   'mapOrthancStudyIds',
   'probeWrite',
@@ -414,6 +434,19 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
     return result;
   });
 
+  const putSyncedMany = db.transaction((studies: readonly SyncedStudy[]): SyncedOutcome[] =>
+    studies.map(({ studyInstanceUid, resource, dequeue, ...options }): SyncedOutcome => {
+      try {
+        // Nested in this transaction, `putSynced` is a savepoint: a refused study is rolled back alone.
+        return { ok: true, ...putSynced(studyInstanceUid, resource, dequeue, options) };
+      } catch (error) {
+        // After a store fault SQLite may have rolled the whole transaction back: nothing of the group is kept.
+        if (isStoreFault(error)) throw error;
+        return { ok: false, error };
+      }
+    }),
+  );
+
   const addPending = db.transaction((uids: readonly string[], reason: SyncReason): void => {
     const at = now().toISOString();
     for (const uid of uids) upsertPending.run(uid, reason, at);
@@ -539,6 +572,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
       deletePending.run(uid);
     },
     putSynced: (uid, resource, { dequeue, ...options }) => putSynced(uid, resource, dequeue, options),
+    putSyncedMany: (studies) => putSyncedMany(studies),
     listPending: () =>
       selectPending.all().map((row) => ({ studyInstanceUid: row.study_uid, reason: row.reason as SyncReason, queuedAt: row.queued_at })),
     mapOrthancStudyId(orthancId, studyInstanceUid) {

@@ -310,7 +310,7 @@ describe('retries and failures', () => {
     const writes: string[] = [];
     const spied: BridgeStore = {
       ...store,
-      putSynced: (uid, resource, options) => (writes.push(`putSynced ${uid} dequeue=${options.dequeue}`), store.putSynced(uid, resource, options)),
+      putSyncedMany: (studies) => (writes.push(...studies.map((s) => `putSynced ${s.studyInstanceUid} dequeue=${s.dequeue}`)), store.putSyncedMany(studies)),
       removePending: (uid) => (writes.push(`removePending ${uid}`), store.removePending(uid)),
     };
     const sync = service({ store: spied, fetchStudy: async (uid) => datasets(uid) });
@@ -324,6 +324,25 @@ describe('retries and failures', () => {
     await sync.syncStudy('1.2', 'on-demand');
     expect(writes.at(-1)).toBe('putSynced 1.2 dequeue=false');
     expect(store.listPending().map((p) => p.studyInstanceUid)).toEqual(['1.2']);
+  });
+
+  it('stores the studies whose syncs end together in one transaction, each leaving the stored queue in it', async () => {
+    const groups: string[][] = [];
+    const spied: BridgeStore = { ...store, putSyncedMany: (studies) => (groups.push(studies.map((s) => s.studyInstanceUid)), store.putSyncedMany(studies)) };
+    const release = deferred();
+    const sync = service({
+      store: spied,
+      fetchStudy: async (uid) => {
+        await release.promise;
+        return datasets(uid);
+      },
+    });
+    sync.enqueueMany(['1.1', '1.2', '1.3'], 'changes');
+    release.resolve();
+    await sync.idle();
+    expect(groups).toEqual([['1.1', '1.2', '1.3']]);
+    expect(store.listPending()).toEqual([]);
+    expect(['1.1', '1.2', '1.3'].map((uid) => store.get(uid)?.versionId)).toEqual([1, 1, 1]);
   });
 
   it('keeps a study asked for again after its version was stored in the stored queue until it ran again', async () => {

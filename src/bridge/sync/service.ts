@@ -9,9 +9,10 @@ import { assertValidUid } from '../../dicomweb/uid.js';
 import type { Conversion, ConvertOptions, ImagingStudy } from '../../convert/options.js';
 import { instanceIndexOfDatasets } from '../store/instance-index.js';
 import { isStoreFault } from '../store/faults.js';
-import type { PendingSyncStore } from '../store/sqlite-store.js';
+import type { PendingSyncStore, SyncedOutcome, SyncedStudy } from '../store/sqlite-store.js';
 import type { PutOutcome, StoredStudy, StudyStore, SyncFailure, SyncReason, SyncResult, SyncService } from '../types.js';
 import { DEFAULT_BACKOFF, retryDelayMs, STORE_FAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { createGroupCommit } from './group-commit.js';
 import { errorMessage, type BridgeLogger } from './logger.js';
 
 export type FetchStudy = (studyInstanceUid: string) => Promise<Dataset[] | undefined>;
@@ -98,7 +99,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   /** The last failure list read from the store, shown while the store cannot be read. */
   let lastFailures: SyncFailure[] = [];
   const deletions = new Map<string, number>();
-  /** Running studies whose stored queue entry went with their stored version (see `putSynced`). */
+  /** Running studies whose stored queue entry went with their stored version (see `putSyncedMany`). */
   const dequeued = new Set<string>();
   const idleWaiters: Array<() => void> = [];
   let hookErrors = 0;
@@ -135,6 +136,18 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       logger.error({ studyInstanceUid: uid, hook: name, err: errorMessage(err) }, 'sync hook failed');
     }
   }
+
+  /** Ends of syncs written together, one transaction (one fsync) for the syncs that finish close together. */
+  const commits = createGroupCommit<SyncedStudy, SyncedOutcome>({
+    commit(studies) {
+      const outcomes = store.putSyncedMany(studies);
+      // Marked before any caller resumes: a request for the study from now on needs a new stored entry.
+      studies.forEach((study, index) => {
+        if (study.dequeue && outcomes[index]?.ok === true) dequeued.add(study.studyInstanceUid);
+      });
+      return outcomes;
+    },
+  });
 
   /** Metadata fetches in flight, by study, with the deletion epoch each started in. */
   const fetching = new Map<string, { epoch: number; datasets: Promise<Dataset[] | undefined> }>();
@@ -185,16 +198,22 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
         return { studyInstanceUid: uid, outcome: 'unstable', resource: conversion.resource as ImagingStudy };
       }
     }
-    if ((deletions.get(uid) ?? 0) !== epoch) {
+    // The instance index comes from the datasets: it stays complete when the resource omits its instance lists.
+    const instances = instanceIndexOfDatasets(datasets);
+    const resource = conversion.resource as ImagingStudy;
+    // Decided when its group commits: a deletion or a new request may come while the study waits.
+    const committed = await commits.submit(() =>
+      (deletions.get(uid) ?? 0) !== epoch
+        ? undefined
+        : // A study asked for again while it ran keeps its entry for the run to come.
+          { studyInstanceUid: uid, resource, instances, dequeue: fromQueue && !rerun.has(uid) },
+    );
+    if (committed === undefined) {
       logger.info({ studyInstanceUid: uid, reason }, 'study deleted while it was being fetched; not stored');
       return { studyInstanceUid: uid, outcome: 'not-found' };
     }
-    // A study asked for again while it ran keeps its entry for the run to come.
-    const dequeue = fromQueue && !rerun.has(uid);
-    // The instance index comes from the datasets: it stays complete when the resource omits its instance lists.
-    const instances = instanceIndexOfDatasets(datasets);
-    const { outcome, study } = store.putSynced(uid, conversion.resource as ImagingStudy, { dequeue, instances });
-    if (dequeue) dequeued.add(uid);
+    if (!committed.ok) throw committed.error;
+    const { outcome, study } = committed;
     attempts.delete(uid);
     logger.info(
       {

@@ -27,7 +27,7 @@ afterEach(async () => {
 function fillable(target: BridgeStore): { store: BridgeStore; full: { on: boolean }; refused: string[] } {
   const full = { on: false };
   const refused: string[] = [];
-  const writes = new Set(['addPending', 'putSynced', 'recordFailure', 'removePending', 'clearFailure', 'put']);
+  const writes = new Set(['addPending', 'putSynced', 'putSyncedMany', 'recordFailure', 'removePending', 'clearFailure', 'put']);
   const store = new Proxy(target, {
     get(object, name, receiver) {
       const value = Reflect.get(object, name, receiver) as unknown;
@@ -98,7 +98,7 @@ describe('sync service on a failing store', () => {
     });
     sync.enqueue('1.2.3', 'webhook');
     full.on = true;
-    await until('several refused writes', () => refused.includes('putSynced') && refused.length >= 4);
+    await until('several refused writes', () => refused.includes('putSyncedMany') && refused.length >= 4);
     full.on = false;
     await until('the study stored', () => store.get('1.2.3') !== undefined);
     await sync.idle();
