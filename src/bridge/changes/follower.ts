@@ -15,7 +15,8 @@
  * the bridge through the Lua deletion webhook or the next reconciliation; `Deleted` entries are
  * still honoured for index back-ends that log them.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { createOrthancHttp } from '../orthanc-http.js';
 import { isValidUid } from '../../dicomweb/uid.js';
 import type { BridgeSyncService } from '../sync/service.js';
 import type { StudyStore } from '../types.js';
@@ -92,11 +93,11 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
   const intervalMs = options.intervalMs ?? 5000;
   const pageSize = options.pageSize ?? 100;
   const cursorName = options.cursorName ?? DEFAULT_CURSOR_NAME;
-  const http: AxiosInstance = axios.create({
+  const http: AxiosInstance = createOrthancHttp({
     baseURL: normalizeOrthancUrl(options.orthancUrl),
-    timeout: options.timeoutMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? 30_000,
     ...(options.auth !== undefined ? { auth: options.auth } : {}),
-    headers: { Accept: 'application/json' },
+    defaults: { headers: { Accept: 'application/json' } },
   });
 
   const lookup = createStudyLookup({ http, concurrency: options.lookupConcurrency ?? 8, logger });

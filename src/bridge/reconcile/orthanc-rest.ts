@@ -7,6 +7,7 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
+import { createOrthancHttp } from '../orthanc-http.js';
 import { errorMessage } from '../sync/logger.js';
 
 /** Where Orthanc has a study: its id, no such study, or no Orthanc REST API answering at all. */
@@ -48,13 +49,11 @@ function parseJson(text: string): unknown {
  */
 export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
   const base = options.orthancUrl.replace(/\/+$/, '');
-  const http: AxiosInstance = axios.create({
+  const http: AxiosInstance = createOrthancHttp({
     baseURL: base,
-    timeout: options.timeoutMs ?? 10_000,
+    timeoutMs: options.timeoutMs ?? 10_000,
     ...(options.auth === undefined ? {} : { auth: options.auth }),
-    responseType: 'text',
-    transformResponse: (data: unknown) => data,
-    validateStatus: () => true,
+    defaults: { responseType: 'text', transformResponse: (data: unknown) => data, validateStatus: () => true },
   });
 
   return {
