@@ -12,6 +12,7 @@ import { convertStudy } from '../src/convert/index.js';
 import type { Dataset } from '../src/dicom/dataset.js';
 import { readDicomHeader } from '../src/dicom/part10/index.js';
 import { DEFAULT_CONCURRENCY } from '../src/folder/index.js';
+import { FOLDER_TAGS } from '../src/folder/read-headers.js';
 import { generateCopies } from '../test/support/generate/copies.js';
 import { cpuMicrosPerItem, median, rate, timeRuns, type Runs } from './stats.js';
 
@@ -27,6 +28,8 @@ export interface FolderSuiteOptions {
   repeats: number;
   /** Sizes for which the CLI's peak RSS is measured in a child process. */
   rssSizes: readonly number[];
+  /** Sizes at which the CLI is compared with pydicom (slow: pydicom takes seconds per 1,000 files). */
+  pydicomSizes: readonly number[];
   log: (line: string) => void;
 }
 
@@ -51,6 +54,15 @@ export interface FolderSizeResult {
   /** (e) peak RSS of `dicom2fhir convert` on this study, MiB; absent when not measured. */
   cliPeakRssMiB?: number;
   cliMs?: number;
+  /** (f) the whole CLI process against pydicom reading the same headers, runs alternated. */
+  pydicom?: PydicomComparison;
+}
+
+/** Wall milliseconds of alternated runs: the CLI, then pydicom lazy, then pydicom decoding. */
+export interface PydicomComparison {
+  cliMs: number[];
+  lazyMs: number[];
+  decodeMs: number[];
 }
 
 function describeRuns(runs: Runs): string {
@@ -112,6 +124,35 @@ async function parseAll(files: readonly string[], keep: boolean): Promise<Datase
   });
   if (failures.length > 0) throw new Error(`${failures.length} generated files did not parse, first: ${failures[0]}`);
   return out;
+}
+
+const PYDICOM_SCRIPT = join(REPO_ROOT, 'bench', 'pydicom-read.py');
+
+/** Wall milliseconds of one process, which must exit 0. */
+async function timeProcess(command: string, args: readonly string[]): Promise<number> {
+  const start = performance.now();
+  await run(command, args, { maxBuffer: 256 * 2 ** 20 });
+  return performance.now() - start;
+}
+
+/**
+ * The folder converter's whole process (`node` running the bin, output to a pipe) against
+ * pydicom reading the same files' headers in one Python process: `lazy` is `dcmread` with
+ * `stop_before_pixels` alone (pydicom then keeps values raw), `decode` also reads the value of
+ * every element the converter maps, as our reader decodes them. Runs are alternated so both
+ * sides see the same load. The system Python is used: Debian's python3-pydicom is installed for it.
+ */
+async function comparePydicom(dir: string, runs: number, log: (line: string) => void): Promise<PydicomComparison> {
+  const cli = join(REPO_ROOT, 'dist/cli/main.js');
+  const tags = [...FOLDER_TAGS].map((tag) => tag.toString(16).padStart(8, '0'));
+  const result: PydicomComparison = { cliMs: [], lazyMs: [], decodeMs: [] };
+  for (let i = 0; i < runs; i++) {
+    result.cliMs.push(await timeProcess(process.execPath, [cli, 'convert', dir]));
+    result.lazyMs.push(await timeProcess('/usr/bin/python3', [PYDICOM_SCRIPT, dir, 'lazy']));
+    result.decodeMs.push(await timeProcess('/usr/bin/python3', [PYDICOM_SCRIPT, dir, 'decode', ...tags]));
+    log(`  (f) CLI ${Math.round(result.cliMs[i] as number)} ms; pydicom lazy ${Math.round(result.lazyMs[i] as number)} ms, decoding ${Math.round(result.decodeMs[i] as number)} ms`);
+  }
+  return result;
 }
 
 /** Peak RSS via GNU time's "Maximum resident set size" of the CLI converting `dir`. */
@@ -195,6 +236,7 @@ export async function runFolderSuite(options: FolderSuiteOptions): Promise<Folde
       result.cliMs = median(cliRuns.map((r) => r.ms));
       options.log(`  (e) CLI peak RSS: ${cliRuns.map((r) => r.peakRssMiB.toFixed(0)).join(', ')} MiB`);
     }
+    if (options.pydicomSizes.includes(size)) result.pydicom = await comparePydicom(studyDir, Math.min(options.repeats, 3), options.log);
     results.push(result);
   }
   return results;

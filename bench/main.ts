@@ -9,12 +9,15 @@ import { runFolderSuite, type FolderSizeResult } from './folder.js';
 import { formatHugeResults, runHugeSuite } from './huge.js';
 import { formatSearchResults, runSearchSuite } from './search.js';
 import { formatMachine, machineDetails } from './machine.js';
+import { median } from './stats.js';
 import { formatInt, formatTable } from './table.js';
 
 const TARGET_INSTANCES_PER_SEC = 20_000;
 const TARGET_PEAK_RSS_MIB = 256;
 /** Per-instance time at 12,000 over that at 1,200; above this, growth is not linear. */
 const TARGET_GROWTH_RATIO = 1.25;
+/** The whole CLI process against pydicom reading the same headers. */
+const TARGET_PYDICOM_RATIO = 20;
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -67,6 +70,17 @@ function targets(results: readonly FolderSizeResult[]): string[] {
     lines.push(
       `peak RSS <= ${TARGET_PEAK_RSS_MIB} MiB at ${formatInt(largest.instances)}: ${largest.cliPeakRssMiB.toFixed(0)} MiB ` +
         `(${verdict(largest.cliPeakRssMiB <= TARGET_PEAK_RSS_MIB)})`,
+    );
+  }
+  const pydicom = largest.pydicom;
+  if (pydicom !== undefined) {
+    const cli = median(pydicom.cliMs);
+    const lazy = median(pydicom.lazyMs) / cli;
+    const decode = median(pydicom.decodeMs) / cli;
+    lines.push(
+      `CLI >= ${TARGET_PYDICOM_RATIO}x pydicom at ${formatInt(largest.instances)} (whole processes, median of alternated runs): ` +
+        `CLI ${(cli / 1000).toFixed(2)} s; pydicom dcmread ${(median(pydicom.lazyMs) / 1000).toFixed(1)} s = ${lazy.toFixed(1)}x (${verdict(lazy >= TARGET_PYDICOM_RATIO)}), ` +
+        `dcmread + reading the mapped values ${(median(pydicom.decodeMs) / 1000).toFixed(1)} s = ${decode.toFixed(1)}x (${verdict(decode >= TARGET_PYDICOM_RATIO)})`,
     );
   }
   if (largest !== smallest) {
@@ -131,6 +145,7 @@ async function folderSuite(repeats: number): Promise<void> {
     seriesPerStudy: 4,
     repeats,
     rssSizes: [1_200, 12_000],
+    pydicomSizes: [12_000],
     log,
   });
   console.log('Folder converter (copies of CT_small.dcm, 4 series)');

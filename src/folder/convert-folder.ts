@@ -6,7 +6,7 @@ import { convertStudy } from '../convert/index.js';
 import type { Conversion, ConvertOptions } from '../convert/options.js';
 import { FolderError } from './errors.js';
 import { describeStudies, groupByStudy, type FolderInstance } from './group.js';
-import { readHeaders } from './read-headers.js';
+import { readHeaders, warmReaderThreads } from './read-headers.js';
 import { countSkipReasons, type SkippedFile } from './skip.js';
 import { walkFiles } from './walk.js';
 
@@ -83,7 +83,11 @@ export async function convertFolder(dir: string, options: FolderConvertOptions =
   const root = resolve(dir);
   await assertDirectory(root);
 
-  const walk = await walkFiles(root);
+  const walk = await walkFiles(root, {
+    onFound: (found) => {
+      if (threads !== 0) warmReaderThreads(found, threads);
+    },
+  });
   const skipped: SkippedFile[] = walk.failures.map((f) => ({ path: f.path, reason: 'unreadable', detail: f.detail }));
   onProgress?.(0, walk.files.length);
   const classified = await readHeaders(walk.files, {

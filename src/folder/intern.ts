@@ -1,10 +1,22 @@
 /** Shares equal element values between consecutive datasets of a folder, so each run of equal values is held once. */
-import type { Dataset, DicomElement, DicomValue } from '../dicom/dataset.js';
+import type { Dataset, DicomElement, DicomValue, PersonNameValue } from '../dicom/dataset.js';
 
-/** `Object.is`, so that even 0 and -0 stay apart; person names and items compared as JSON. */
+/** A person name value as the reader makes it: a plain object of at most the three string groups. */
+function isPlainName(value: object): value is PersonNameValue {
+  for (const key in value) {
+    if (key !== 'Alphabetic' && key !== 'Ideographic' && key !== 'Phonetic') return false;
+  }
+  return true;
+}
+
+/**
+ * `Object.is`, so that even 0 and -0 stay apart; person names compared group by group, sequence
+ * items as JSON.
+ */
 function sameValue(a: DicomValue, b: DicomValue): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (isPlainName(a) && isPlainName(b)) return a.Alphabetic === b.Alphabetic && a.Ideographic === b.Ideographic && a.Phonetic === b.Phonetic;
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -44,5 +56,22 @@ export class ElementInterner {
     }
     this.previous = dataset;
     return dataset;
+  }
+
+  /**
+   * A new dataset of the elements of `dataset` whose keys are in `keep`, each equal one being the
+   * previous dataset's: `retainKnownTags` and {@link intern} in one pass over the keys.
+   */
+  internKept(dataset: Dataset, keep: ReadonlySet<string>): Dataset {
+    const previous = this.previous;
+    const out: Dataset = {};
+    for (const key of Object.keys(dataset)) {
+      if (!keep.has(key)) continue;
+      const element = dataset[key] as DicomElement;
+      const before = previous[key];
+      out[key] = before !== undefined && sameElement(before, element) ? before : element;
+    }
+    this.previous = out;
+    return out;
   }
 }

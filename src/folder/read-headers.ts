@@ -10,7 +10,7 @@ import { readDicomHeader } from '../dicom/part10/index.js';
 import { Tag } from '../dicom/tags.js';
 import { classify, type Classified } from './classify.js';
 import { mapWithConcurrency } from './pool.js';
-import { acquireThreads, discardThreads, releaseThreads } from './reader-threads.js';
+import { acquireThreads, discardThreads, releaseThreads, warmThreads } from './reader-threads.js';
 import { retainKnownTags } from './retain.js';
 
 /**
@@ -23,6 +23,12 @@ export const MIN_FILES_FOR_WORKERS = 200;
  * work, small enough that the threads finish close together and progress moves steadily.
  */
 export const FILES_PER_REQUEST = 128;
+/**
+ * Requests a worker holds at once: with one, a worker waits idle from its answer until this
+ * thread has received it and sent the next; with two, the next is already queued in the
+ * worker while this thread takes in the previous answer.
+ */
+export const REQUESTS_IN_FLIGHT = 2;
 
 /**
  * The top-level tags the reader decodes for the folder: the converter reads DICOM only through
@@ -68,11 +74,27 @@ export function defaultThreads(files: number): number {
   return files < MIN_FILES_FOR_WORKERS ? 0 : Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
 }
 
+/** Threads a read of `files` files uses: `threads` or the default, never more than it has batches. */
+function threadsFor(files: number, threads: number | undefined): number {
+  return Math.min(threads ?? defaultThreads(files), Math.ceil(files / FILES_PER_REQUEST));
+}
+
+/**
+ * Starts the threads a read of at least `files` files will use, while the caller is still
+ * finding files; a later {@link readHeaders} takes them. Calling it again as more files are
+ * found starts only what is missing.
+ */
+export function warmReaderThreads(files: number, threads?: number): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) return;
+  const count = threadsFor(files, threads);
+  if (count > 0) warmThreads(count, { only: [...FOLDER_TAGS] });
+}
+
 export function readHeaders(files: readonly string[], options: ReadHeadersOptions): Promise<Classified[]> {
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 0)) {
     return Promise.reject(new RangeError(`threads must be a non-negative integer, got ${options.threads}`));
   }
-  const threads = Math.min(options.threads ?? defaultThreads(files.length), Math.ceil(files.length / FILES_PER_REQUEST));
+  const threads = threadsFor(files.length, options.threads);
   if (threads < 1) {
     return mapWithConcurrency(
       files,
@@ -87,8 +109,8 @@ export function readHeaders(files: readonly string[], options: ReadHeadersOption
 type Listener = Parameters<Worker['on']>[1];
 
 /**
- * Each worker gets the next batch of files as soon as it answers the previous one, so a thread
- * slowed by other load simply takes fewer batches. Any worker failure rejects the whole read:
+ * Each worker holds {@link REQUESTS_IN_FLIGHT} batches and gets the next as soon as it answers
+ * one, so a thread slowed by other load simply takes fewer batches. Any worker failure rejects the whole read:
  * a file left unread would be a file neither converted nor reported.
  */
 function readInWorkers(files: readonly string[], threads: number, onProgress?: (done: number, total: number) => void): Promise<Classified[]> {
@@ -140,7 +162,10 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
       });
       listen(worker, 'error', fail);
       listen(worker, 'exit', (code: number) => fail(new Error(`header reader thread exited with code ${code} before every file was read`)));
-      send(worker);
+    }
+    // Round-robin, so that a small folder's batches are spread over every thread.
+    for (let round = 0; round < REQUESTS_IN_FLIGHT; round++) {
+      for (const worker of workers) send(worker);
     }
   });
 }

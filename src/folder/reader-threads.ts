@@ -49,6 +49,29 @@ export function acquireThreads(count: number, workerData: WorkerSetup): Worker[]
 }
 
 /**
+ * Starts threads ahead of a read, as idle ones, until `count` are idle: a thread then loads the
+ * reader while the caller is still listing files. Like any idle thread, they never keep the
+ * process alive and stop after {@link IDLE_THREAD_MS} unless a read takes them.
+ */
+export function warmThreads(count: number, workerData: WorkerSetup): void {
+  while (idle.length < count) {
+    const worker = startWorker(workerData);
+    // A thread that fails before any read takes it leaves the pool; the read then starts its
+    // own thread, which meets the same failure with the read's listeners and reports it.
+    worker.once('error', () => {
+      const at = idle.indexOf(worker);
+      if (at >= 0) idle.splice(at, 1);
+    });
+    worker.unref();
+    idle.push(worker);
+  }
+  if (idle.length > 0 && idleTimer === undefined) {
+    idleTimer = setTimeout(stopIdle, IDLE_THREAD_MS);
+    idleTimer.unref();
+  }
+}
+
+/**
  * Hands back threads that answered every request they were sent, so no late message can reach
  * the next read; threads beyond `keepIdle` idle ones are stopped. Idle threads never keep the process
  * alive.

@@ -2,7 +2,8 @@
 import type { Dataset } from '../dicom/dataset.js';
 import { Tag } from '../dicom/tags.js';
 
-const KNOWN: ReadonlySet<string> = new Set(Object.values(Tag));
+/** The keys of every element the converter can read. */
+export const KNOWN_TAG_KEYS: ReadonlySet<string> = new Set(Object.values(Tag));
 
 /**
  * The converter reads DICOM only through the named constants of `Tag` (STYLE §3), so every other
@@ -13,7 +14,7 @@ const KNOWN: ReadonlySet<string> = new Set(Object.values(Tag));
 export function retainKnownTags(dataset: Dataset): Dataset {
   const out: Dataset = {};
   for (const key of Object.keys(dataset)) {
-    if (KNOWN.has(key)) out[key] = dataset[key];
+    if (KNOWN_TAG_KEYS.has(key)) out[key] = dataset[key];
   }
   return out;
 }

@@ -34,7 +34,12 @@ function describe(error: unknown): string {
  * and each directory is entered once per device+inode, so a link back to an ancestor cannot loop.
  * Broken links and unreadable directories become failures for the caller to report.
  */
-export async function walkFiles(root: string): Promise<WalkResult> {
+export interface WalkOptions {
+  /** Called after each directory is listed with the number of files found so far. */
+  onFound?: (files: number) => void;
+}
+
+export async function walkFiles(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const files: string[] = [];
   const failures: WalkFailure[] = [];
   const visited = new Set<string>();
@@ -71,6 +76,7 @@ export async function walkFiles(root: string): Promise<WalkResult> {
       else if (info.isFile()) files.push(path);
       else failures.push({ path, detail: 'not a regular file' });
     }
+    options.onFound?.(files.length);
   }
 
   const rootInfo = await stat(root);

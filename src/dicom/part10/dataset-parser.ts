@@ -221,6 +221,14 @@ export class DatasetParser {
       }
       const group = u16(src, pos);
       if (top.onlyGroup !== undefined && group !== top.onlyGroup) break;
+      if (top.only !== undefined) {
+        const after = this.stepOverUnselected(syntax, pos, group, top.only);
+        if (after >= 0) {
+          count++;
+          pos = after;
+          continue;
+        }
+      }
       const header = readHeader(syntax, pos, this.limit);
       if (group === 0xfffe) throw malformed(`item tag ${tagHex(header.tag)} outside a sequence at byte ${pos}`);
       if (header.tag >= FIRST_PIXEL_TAG) {
@@ -234,6 +242,40 @@ export class DatasetParser {
       pos = next;
     }
     return { end: pos, elementCount: count };
+  }
+
+  /**
+   * The position after the element at `pos` when the selection leaves it out and its value ends
+   * within the buffer at a defined length; otherwise -1, and the general path (which decodes,
+   * follows undefined lengths and raises the errors) reads it. Most of a header is elements
+   * nobody reads, so this path reads only tag, VR and length and allocates nothing.
+   */
+  private stepOverUnselected(syntax: Syntax, pos: number, group: number, only: ElementFilter): number {
+    const { src } = syntax;
+    const tag = group * 0x10000 + u16(src, pos + 2);
+    if (group === 0xfffe || tag >= FIRST_PIXEL_TAG || tag === SPECIFIC_CHARACTER_SET || only.has(tag)) return -1;
+    let length: number;
+    let valueStart: number;
+    if (!syntax.explicitVr) {
+      length = u32(src, pos + 4);
+      valueStart = pos + 8;
+    } else {
+      const c1 = src.bytes[pos + 4]!;
+      const c2 = src.bytes[pos + 5]!;
+      if (!isVrBytes(c1, c2)) return -1;
+      const index = vrIndex(c1, c2);
+      if (VR_BY_INDEX[index] === undefined || LONG_BY_INDEX[index] === 1) {
+        if (pos + 12 > this.limit) return -1;
+        length = u32(src, pos + 8);
+        valueStart = pos + 12;
+      } else {
+        length = u16(src, pos + 6);
+        valueStart = pos + 8;
+      }
+    }
+    if (length === UNDEFINED_LENGTH) return -1;
+    const valueEnd = valueStart + length;
+    return valueEnd <= this.limit ? valueEnd : -1;
   }
 
   /**
