@@ -25,7 +25,9 @@ import {
   createQuietPeriod,
   createReconciler,
   createOrthancIdHints,
+  createOrthancStudyListing,
   createStabilityGate,
+  createStudyListing,
   heldDeletionsReason,
   startStartupCheck,
   type Reconciler,
@@ -173,7 +175,12 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
       : undefined;
   // Built even with SYNC_CRON=off: it also runs at start-up and after an unmapped deletion.
   const reconciler = createReconciler({
-    searchStudies: (query) => searchStudies(dicomWeb, query),
+    // Orthanc's own listing where ORTHANC_URL answers as Orthanc: a fraction of QIDO-RS's cost to Orthanc.
+    searchStudies: createStudyListing({
+      orthanc: createOrthancStudyListing({ orthancUrl: config.orthancUrl, ...(auth === undefined ? {} : { auth }) }),
+      qido: (query) => searchStudies(dicomWeb, query),
+      logger: logger.child({ component: 'reconcile' }),
+    }),
     store,
     sync,
     confirmAbsent: createConfirmAbsent({ orthanc: orthancRest, fetchStudy: (uid) => fetchStudyDatasets(dicomWeb, uid) }),

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfirmAbsent, createOrthancRest, createReconciler } from '../../src/bridge/reconcile/index.js';
+import { createConfirmAbsent, createOrthancRest, createOrthancStudyListing, createReconciler } from '../../src/bridge/reconcile/index.js';
 import { openStudyStore, type BridgeStore } from '../../src/bridge/store/index.js';
 import { createSyncService, type BridgeSyncService } from '../../src/bridge/sync/index.js';
 import { createDicomWebClient, fetchStudyMetadata, searchStudies } from '../../src/dicomweb/index.js';
@@ -86,5 +86,18 @@ describe('reconciliation against Orthanc', () => {
     expect(summary.complete).toBe(false);
     expect(summary.error).toMatch(/cannot reach/);
     expect(store.getByStudyInstanceUid(MR_UID)?.deleted).toBe(false);
+  });
+
+  it('lists through Orthanc’s /tools/find the same studies QIDO-RS lists, page by page and within a date range', async () => {
+    await orthanc.upload([`${FILES}/CT_small.dcm`, `${FILES}/MR_small.dcm`]);
+    const client = createDicomWebClient({ baseUrl: orthanc.dicomWebUrl, timeoutMs: 10_000 });
+    const listing = createOrthancStudyListing({ orthancUrl: orthanc.url, pageSize: 1 });
+    for (const query of [{}, { studyDate: '20040101-20040131' }, { studyDate: '20040201-' }, { studyDate: '-20040131' }, { studyDate: '19000101' }]) {
+      const viaQido = (await searchStudies(client, query)).sort();
+      const viaOrthanc = await listing(query);
+      expect(viaOrthanc.kind === 'listed' ? viaOrthanc.studyInstanceUids.sort() : viaOrthanc, JSON.stringify(query)).toEqual(viaQido);
+    }
+    expect((await searchStudies(client, { studyDate: '20040101-20040131' })).sort()).toEqual([CT_UID]);
+    expect((await searchStudies(client, { studyDate: '20040201-' })).sort()).toEqual([MR_UID]);
   });
 });

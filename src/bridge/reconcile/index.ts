@@ -10,3 +10,4 @@ export { createConfirmAbsent, type ConfirmAbsentOptions } from './confirm-absent
 export { DEFAULT_DELETION_GUARD_SHARE, isMassDeletion, type ListingGap } from './deletion-guard.js';
 export { heldDeletionsReason } from './deletion-guard.js';
 export { startStartupCheck, type StartupCheck, type StartupCheckOptions } from './startup-check.js';
+export { createOrthancStudyListing, createStudyListing, ORTHANC_LISTING_PAGE, type OrthancListing, type OrthancStudyListingOptions, type StudyListingOptions } from './study-listing.js';
