@@ -84,8 +84,8 @@ export async function convertFolder(dir: string, options: FolderConvertOptions =
   await assertDirectory(root);
 
   const walk = await walkFiles(root, {
-    onFound: (found) => {
-      if (threads !== 0) warmReaderThreads(found, threads);
+    onListed: (entries) => {
+      if (threads !== 0) warmReaderThreads(entries, threads);
     },
   });
   const skipped: SkippedFile[] = walk.failures.map((f) => ({ path: f.path, reason: 'unreadable', detail: f.detail }));

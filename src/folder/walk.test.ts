@@ -27,6 +27,17 @@ describe('walkFiles', () => {
     expect(failures).toEqual([]);
   });
 
+  it('reports the entries listed so far as each directory is read, before its subdirectories are entered', async () => {
+    await mkdir(join(root, 'b'));
+    await writeFile(join(root, 'b', 'IM1'), 'x');
+    await writeFile(join(root, 'b', 'IM2'), 'x');
+    await writeFile(join(root, 'IM0'), 'x');
+    const listed: number[] = [];
+    const { files } = await walkFiles(root, { onListed: (entries) => listed.push(entries) });
+    expect(listed).toEqual([2, 4]);
+    expect(files).toHaveLength(3);
+  });
+
   it('follows a symlinked file and a symlinked directory', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'd2f-walk-outside-'));
     try {

@@ -35,14 +35,18 @@ function describe(error: unknown): string {
  * Broken links and unreadable directories become failures for the caller to report.
  */
 export interface WalkOptions {
-  /** Called after each directory is listed with the number of files found so far. */
-  onFound?: (files: number) => void;
+  /**
+   * Called as each directory is listed, before its entries are visited, with the number of
+   * entries listed so far: an early hint of how many files the walk will find.
+   */
+  onListed?: (entries: number) => void;
 }
 
 export async function walkFiles(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const files: string[] = [];
   const failures: WalkFailure[] = [];
   const visited = new Set<string>();
+  let listed = 0;
 
   async function visitDirectory(dir: string, key: string): Promise<void> {
     if (visited.has(key)) return;
@@ -54,6 +58,8 @@ export async function walkFiles(root: string, options: WalkOptions = {}): Promis
       failures.push({ path: dir, detail: describe(error) });
       return;
     }
+    listed += entries.length;
+    options.onListed?.(listed);
     entries.sort((a, b) => compareCodeUnits(a.name, b.name));
     for (const entry of entries) {
       const path = join(dir, entry.name);
@@ -76,7 +82,6 @@ export async function walkFiles(root: string, options: WalkOptions = {}): Promis
       else if (info.isFile()) files.push(path);
       else failures.push({ path, detail: 'not a regular file' });
     }
-    options.onFound?.(files.length);
   }
 
   const rootInfo = await stat(root);
