@@ -256,7 +256,7 @@ export const settings = {
   syncConcurrency: setting({
     env: 'SYNC_CONCURRENCY',
     flag: '--sync-concurrency',
-    description: 'Studies converted at the same time',
+    description: 'Studies fetched and converted at the same time (one waiting for its store commit no longer counts)',
     defaultText: '4',
     schema: integer(1, 64, 4),
   }),

@@ -345,6 +345,32 @@ describe('retries and failures', () => {
     expect(['1.1', '1.2', '1.3'].map((uid) => store.get(uid)?.versionId)).toEqual([1, 1, 1]);
   });
 
+  it('starts the next queued sync while a finished one waits for its commit, never fetching more than the concurrency at once', async () => {
+    const fetched: string[] = [];
+    const fetchedAtCommit: string[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const spied: BridgeStore = { ...store, putSyncedMany: (studies) => (fetchedAtCommit.push([...fetched]), store.putSyncedMany(studies)) };
+    const sync = service({
+      store: spied,
+      concurrency: 1,
+      fetchStudy: async (uid) => {
+        fetched.push(uid);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return datasets(uid);
+      },
+    });
+    sync.enqueueMany(['1.1', '1.2', '1.3'], 'changes');
+    await sync.idle();
+    // When 1.1 is committed, 1.2 is already being fetched.
+    expect(fetchedAtCommit[0]).toEqual(['1.1', '1.2']);
+    expect(maxInFlight).toBe(1);
+    expect(['1.1', '1.2', '1.3'].map((uid) => store.get(uid)?.versionId)).toEqual([1, 1, 1]);
+    expect(store.listPending()).toEqual([]);
+  });
+
   it('keeps a study asked for again after its version was stored in the stored queue until it ran again', async () => {
     const stored = deferred();
     const hookGate = deferred();

@@ -91,6 +91,8 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   const queue: string[] = [];
   const queued = new Map<string, SyncReason>();
   const running = new Set<string>();
+  /** Running studies fetched and converted, waiting for their group's commit: they no longer count against `concurrency`. */
+  const committing = new Set<string>();
   const rerun = new Map<string, SyncReason>();
   const retryTimers = new Map<string, NodeJS.Timeout>();
   const attempts = new Map<string, number>();
@@ -201,13 +203,23 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     // The instance index comes from the datasets: it stays complete when the resource omits its instance lists.
     const instances = instanceIndexOfDatasets(datasets);
     const resource = conversion.resource as ImagingStudy;
+    // Waiting for its commit, a queued sync leaves its place to the next one: the source gets the
+    // next request before this process blocks on the fsync, not after.
+    if (fromQueue) {
+      committing.add(uid);
+      pump();
+    }
     // Decided when its group commits: a deletion or a new request may come while the study waits.
-    const committed = await commits.submit(() =>
-      (deletions.get(uid) ?? 0) !== epoch
-        ? undefined
-        : // A study asked for again while it ran keeps its entry for the run to come.
-          { studyInstanceUid: uid, resource, instances, dequeue: fromQueue && !rerun.has(uid) },
-    );
+    const committed = await commits
+      .submit(() =>
+        (deletions.get(uid) ?? 0) !== epoch
+          ? undefined
+          : // A study asked for again while it ran keeps its entry for the run to come.
+            { studyInstanceUid: uid, resource, instances, dequeue: fromQueue && !rerun.has(uid) },
+      )
+      .finally(() => {
+        if (fromQueue) committing.delete(uid);
+      });
     if (committed === undefined) {
       logger.info({ studyInstanceUid: uid, reason }, 'study deleted while it was being fetched; not stored');
       return { studyInstanceUid: uid, outcome: 'not-found' };
@@ -336,7 +348,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   }
 
   function pump(): void {
-    while (!stopped && running.size < concurrency && queue.length > 0) {
+    while (!stopped && running.size - committing.size < concurrency && queue.length > 0) {
       const uid = queue.shift() as string;
       const reason = queued.get(uid) ?? 'manual';
       queued.delete(uid);
