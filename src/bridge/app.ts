@@ -254,7 +254,13 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   changes?.start();
   reconciler.start();
   reconverter.start();
-  const startupCheck: StartupCheck = startStartupCheck({ runOnce: () => reconciler.runOnce(), logger: logger.child({ component: 'reconcile' }) });
+  // After the change feed's first pass: the studies it finds are queued by then, so the listing
+  // does not queue them a second time while their syncs run.
+  const startupCheck: StartupCheck = startStartupCheck({
+    runOnce: () => reconciler.runOnce(),
+    ...(changes === undefined ? {} : { after: changes.firstPoll() }),
+    logger: logger.child({ component: 'reconcile' }),
+  });
   logger.info({ url, dicomWebUrl: config.dicomWebUrl, fhirVersion: config.fhirVersion, changeFeed: changes !== undefined, reconcile: config.syncCron }, 'bridge started');
 
   let stopping: Promise<void> | undefined;

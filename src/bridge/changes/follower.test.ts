@@ -285,4 +285,22 @@ describe('change feed faults', () => {
     await expect(follower().pollOnce()).rejects.toThrow();
     expect(store.getCursor('orthanc-changes')).toBe(7);
   });
+
+  it('says when its first poll after start has ended, whether it read the log or failed, and at stop', async () => {
+    const states: string[] = [];
+    nock(ORTHANC).get('/changes').query({ since: '0', limit: '3' }).reply(500, { Message: 'database locked' });
+    const failing = follower();
+    void failing.firstPoll().then(() => states.push('first poll ended'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(states).toEqual([]);
+    failing.start();
+    await failing.firstPoll();
+    expect(failing.status().consecutiveErrors).toBe(1);
+    await failing.stop();
+
+    const neverStarted = follower();
+    await neverStarted.stop();
+    await neverStarted.firstPoll();
+    expect(states).toEqual(['first poll ended']);
+  });
 });

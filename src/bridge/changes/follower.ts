@@ -76,6 +76,11 @@ export interface ChangeFeedFollower {
   start(): void;
   /** Stops polling and waits for a poll in progress. */
   stop(): Promise<void>;
+  /**
+   * Resolves once the first poll after `start` has ended, having read the log to its end or
+   * failed (or the follower was stopped before): what the feed queues at start-up is queued then.
+   */
+  firstPoll(): Promise<void>;
   status(): { running: boolean; cursor: number; consecutiveErrors: number; lastError?: string; lastPollAt?: string };
 }
 
@@ -108,6 +113,8 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
   let consecutiveErrors = 0;
   let lastError: string | undefined;
   let lastPollAt: string | undefined;
+  let firstPollEnded: () => void = () => undefined;
+  const firstPoll = new Promise<void>((resolve) => (firstPollEnded = resolve));
 
   /**
    * What is known of each stable study of the page: the store's map, then one lookup in Orthanc
@@ -229,6 +236,7 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
     current = poll.finally(() => {
       lastPollAt = new Date().toISOString();
       current = undefined;
+      firstPollEnded();
       if (running) timer = setTimeout(tick, intervalMs);
     });
   }
@@ -245,7 +253,9 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await current;
+      firstPollEnded();
     },
+    firstPoll: () => firstPoll,
     status() {
       const status: ReturnType<ChangeFeedFollower['status']> = {
         running,

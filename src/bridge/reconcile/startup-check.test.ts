@@ -40,4 +40,41 @@ describe('start-up comparison', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(runs).toBe(1);
   });
+
+  it('runs its first comparison only once the promise it was given settled, fulfilled or rejected', async () => {
+    for (const settle of ['resolve', 'reject'] as const) {
+      let runs = 0;
+      let release: (ok: boolean) => void = () => undefined;
+      const after = new Promise<void>((resolve, reject) => (release = (ok) => (ok ? resolve() : reject(new Error('feed failed')))));
+      const check = startStartupCheck({
+        runOnce: async () => {
+          runs += 1;
+          return complete;
+        },
+        after,
+        logger: memoryLogger(),
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(runs).toBe(0);
+      release(settle === 'resolve');
+      expect(await check.done).toEqual(complete);
+      expect(runs).toBe(1);
+      await check.stop();
+    }
+  });
+
+  it('runs nothing when stopped while it waits', async () => {
+    let runs = 0;
+    const check = startStartupCheck({
+      runOnce: async () => {
+        runs += 1;
+        return complete;
+      },
+      after: new Promise(() => undefined),
+      logger: memoryLogger(),
+    });
+    await check.stop();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(runs).toBe(0);
+  });
 });

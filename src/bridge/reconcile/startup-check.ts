@@ -14,6 +14,8 @@ export interface StartupCheckOptions {
   retryMs?: number;
   /** Default 300 000 ms. */
   maxRetryMs?: number;
+  /** The first run waits for this (settled either way); `stop` ends the wait. */
+  after?: Promise<unknown>;
 }
 
 export interface StartupCheck {
@@ -53,13 +55,26 @@ export function startStartupCheck(options: StartupCheckOptions): StartupCheck {
     );
   }
 
-  run();
+  let stopWaiting: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (stopWaiting = resolve));
+  const ignore = (): void => undefined;
+  if (options.after === undefined) run();
+  else
+    attempt = Promise.race([options.after.then(ignore, ignore), stopSignal]).then(() => {
+      if (!stopped) run();
+    });
   return {
     done,
     async stop() {
       stopped = true;
+      stopWaiting();
       if (timer !== undefined) clearTimeout(timer);
-      await attempt;
+      // `run` may have replaced the attempt meanwhile: wait for the latest.
+      let waited: Promise<unknown> | undefined;
+      while (waited !== attempt) {
+        waited = attempt;
+        await waited;
+      }
     },
   };
 }

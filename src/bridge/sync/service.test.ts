@@ -371,6 +371,25 @@ describe('retries and failures', () => {
     expect(store.listPending()).toEqual([]);
   });
 
+  it('does not sync a study again for a reconciliation that asks for it while its sync runs, but does for the change feed', async () => {
+    const fetched: string[] = [];
+    const release = deferred();
+    const sync = service({
+      fetchStudy: async (uid) => {
+        fetched.push(uid);
+        await release.promise;
+        return datasets(uid);
+      },
+    });
+    sync.enqueueMany(['1.1', '1.2'], 'changes');
+    sync.enqueueMany(['1.1', '1.2', '1.3'], 'reconcile');
+    sync.enqueue('1.2', 'changes');
+    release.resolve();
+    await sync.idle();
+    expect(fetched.sort()).toEqual(['1.1', '1.2', '1.2', '1.3']);
+    expect(store.listPending()).toEqual([]);
+  });
+
   it('keeps a study asked for again after its version was stored in the stored queue until it ran again', async () => {
     const stored = deferred();
     const hookGate = deferred();

@@ -364,11 +364,12 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     }
     const fresh = uids.filter((uid) => !running.has(uid) && !queued.has(uid));
     // A running study whose entry already went with its stored version needs a new one for its rerun.
-    const dequeuedAgain = uids.filter((uid) => dequeued.has(uid));
+    const dequeuedAgain = reason === 'reconcile' ? [] : uids.filter((uid) => dequeued.has(uid));
     // Written before the in-memory queue changes: a study is never queued without its stored copy.
     if (fresh.length + dequeuedAgain.length > 0) store.addPending([...fresh, ...dequeuedAgain], reason);
     for (const uid of dequeuedAgain) dequeued.delete(uid);
-    for (const uid of uids) if (running.has(uid)) rerun.set(uid, reason);
+    // A reconciliation asks for studies missing from the store (or failed): a sync already running stores them or records why not.
+    if (reason !== 'reconcile') for (const uid of uids) if (running.has(uid)) rerun.set(uid, reason);
     for (const uid of fresh) {
       const timer = retryTimers.get(uid);
       if (timer !== undefined) {
