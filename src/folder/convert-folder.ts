@@ -28,7 +28,8 @@ export interface FolderConvertOptions extends ConvertOptions {
   /** Header reads in flight when reading in the calling thread; default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
   /**
-   * Worker threads reading headers; 0 reads in the calling thread. Default: one per core (at
+   * Worker threads reading headers, beside which the calling thread reads too; 0 reads in the
+   * calling thread alone, without blocking it. Default: one per core but one (at least 1, at
    * most 4) for folders of at least `MIN_FILES_FOR_WORKERS` (200) files, none for smaller ones.
    */
   threads?: number;

@@ -11,6 +11,8 @@ import { Tag } from '../dicom/tags.js';
 import { classify, type Classified } from './classify.js';
 import { mapWithConcurrency } from './pool.js';
 import { acquireThreads, discardThreads, releaseThreads, warmThreads } from './reader-threads.js';
+import { ElementInterner } from './intern.js';
+import { readFileBlocking } from './read-file.js';
 import { retainKnownTags } from './retain.js';
 
 /**
@@ -69,10 +71,20 @@ export function classifyRead(path: string, header: HeaderResult): Classified {
  */
 export const MAX_DEFAULT_THREADS = 4;
 
-/** Worker threads for `files` when the caller did not say: one per core, at most {@link MAX_DEFAULT_THREADS}. */
+/**
+ * Worker threads for `files` when the caller did not say: one per core but the one the calling
+ * thread reads on (see {@link readInWorkers}), at most {@link MAX_DEFAULT_THREADS}, and at least
+ * one, so a one-core machine still reads with blocking calls.
+ */
 export function defaultThreads(files: number): number {
-  return files < MIN_FILES_FOR_WORKERS ? 0 : Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
+  return files < MIN_FILES_FOR_WORKERS ? 0 : Math.max(1, Math.min(availableParallelism() - 1, MAX_DEFAULT_THREADS));
 }
+
+/**
+ * Files the calling thread reads at a time while worker threads read too: a few milliseconds of
+ * blocking reads, after which the thread takes in the workers' answers.
+ */
+export const FILES_PER_CALLING_THREAD_SLICE = 32;
 
 /** Threads a read of `files` files uses: `threads` or the default, never more than it has batches. */
 function threadsFor(files: number, threads: number | undefined): number {
@@ -110,11 +122,15 @@ type Listener = Parameters<Worker['on']>[1];
 
 /**
  * Each worker holds {@link REQUESTS_IN_FLIGHT} batches and gets the next as soon as it answers
- * one, so a thread slowed by other load simply takes fewer batches. Any worker failure rejects the whole read:
- * a file left unread would be a file neither converted nor reported.
+ * one, so a thread slowed by other load simply takes fewer batches. The calling thread reads
+ * from the same list between the workers' answers, in slices of
+ * {@link FILES_PER_CALLING_THREAD_SLICE} files: it would otherwise wait idle, and what it reads
+ * is neither copied between threads nor waits for a worker to start. Any worker failure rejects
+ * the whole read: a file left unread would be a file neither converted nor reported.
  */
 function readInWorkers(files: readonly string[], threads: number, onProgress?: (done: number, total: number) => void): Promise<Classified[]> {
   const results = new Array<Classified>(files.length);
+  const interner = new ElementInterner();
   return new Promise((resolve, reject) => {
     const workers = acquireThreads(threads, { only: [...FOLDER_TAGS] });
     const listeners: Array<{ worker: Worker; event: string; listener: Listener }> = [];
@@ -141,24 +157,36 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
       worker.postMessage(request);
       return true;
     };
+    /** Takes in a batch read by any thread; false when the read is over (every file read, or failed). */
+    const accept = (start: number, batch: readonly Classified[]): boolean => {
+      for (let j = 0; j < batch.length; j++) results[start + j] = batch[j] as Classified;
+      done += batch.length;
+      if (done === files.length) {
+        detach();
+        releaseThreads(workers, defaultThreads(MIN_FILES_FOR_WORKERS));
+      }
+      try {
+        onProgress?.(done, files.length);
+      } catch (error) {
+        fail(error);
+        return false;
+      }
+      if (done < files.length) return true;
+      resolve(results);
+      return false;
+    };
+    const readHere = (): void => {
+      if (failed || next >= files.length) return;
+      const start = next;
+      const paths = files.slice(start, start + FILES_PER_CALLING_THREAD_SLICE);
+      next += paths.length;
+      const batch = paths.map((path) => readFileBlocking(path, FOLDER_TAGS, interner));
+      if (accept(start, batch)) setImmediate(readHere);
+    };
     for (const worker of workers) {
       listen(worker, 'message', (response: ReadResponse) => {
         if (failed) return;
-        const { start, results: batch } = response;
-        for (let j = 0; j < batch.length; j++) results[start + j] = batch[j] as Classified;
-        done += batch.length;
-        if (done === files.length) {
-          detach();
-          releaseThreads(workers, defaultThreads(MIN_FILES_FOR_WORKERS));
-        }
-        try {
-          onProgress?.(done, files.length);
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        if (done === files.length) resolve(results);
-        else send(worker);
+        if (accept(response.start, response.results)) send(worker);
       });
       listen(worker, 'error', fail);
       listen(worker, 'exit', (code: number) => fail(new Error(`header reader thread exited with code ${code} before every file was read`)));
@@ -167,5 +195,6 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
     for (let round = 0; round < REQUESTS_IN_FLIGHT; round++) {
       for (const worker of workers) send(worker);
     }
+    setImmediate(readHere);
   });
 }

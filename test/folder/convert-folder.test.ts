@@ -75,6 +75,19 @@ describe('convertFolder on a generated study with every encoding and junk files'
     expect(calls.length).toBe(result.filesRead + 1);
   });
 
+  it('gives the same result when the calling thread reads beside worker threads, on a folder larger than their first batches', async () => {
+    // 50 copies of the study (700 files): beyond the 2 × 128 files each worker is sent first,
+    // so the calling thread reads part of the folder itself, junk files included.
+    const many = join(work, 'many');
+    for (let copy = 0; copy < 50; copy++) await cp(rich.dir, join(many, `copy-${String(copy).padStart(2, '0')}`), { recursive: true });
+    const inThread = await convertFolder(many, { threads: 0 });
+    expect(inThread.filesRead).toBe(50 * (rich.dicomFiles.length + rich.junk.length));
+    for (const threads of [1, 2]) {
+      const beside = await convertFolder(many, { threads });
+      expect(JSON.stringify(beside), `${threads} threads`).toBe(JSON.stringify(inThread));
+    }
+  });
+
   it('reports progress on worker threads from nothing to every candidate file, never going back', async () => {
     const calls: Array<[number, number]> = [];
     const result = await convertFolder(rich.dir, { threads: 2, onProgress: (done, total) => calls.push([done, total]) });
