@@ -37,6 +37,7 @@ import {
 import { createReconverter, reconversionReason } from './reconvert/index.js';
 import { openStudyStore, storeReadiness, type BridgeStore } from './store/index.js';
 import { createSyncService, errorMessage, type BridgeSyncService } from './sync/index.js';
+import { createWebhookStudyIndex } from './webhook-study-index.js';
 import { convertStudy } from '../convert/index.js';
 import { createBridgePush } from '../push/index.js';
 
@@ -218,7 +219,7 @@ export async function startBridge(config: Config, options: StartBridgeOptions = 
   const listener = createHttpListener({
     store,
     sync,
-    orthancStudies: { remember: (id, uid) => store.mapOrthancStudyId(id, uid), lookup: (id) => store.studyUidForOrthancId(id) },
+    orthancStudies: createWebhookStudyIndex(store, orthancIdHints),
     reconcileSoon: () => {
       reconciler.runOnce().then(
         (summary) => logger.info({ listed: summary.listed, deleted: summary.deleted, complete: summary.complete }, 'reconciliation after an unmapped deletion'),
