@@ -11,8 +11,7 @@ import { Tag } from '../dicom/tags.js';
 import { classify, type Classified } from './classify.js';
 import { mapWithConcurrency } from './pool.js';
 import { acquireThreads, discardThreads, releaseThreads, warmThreads } from './reader-threads.js';
-import { ElementInterner } from './intern.js';
-import { readFileBlocking } from './read-file.js';
+import { blockingReader, readFileBlocking } from './read-file.js';
 import { retainKnownTags } from './retain.js';
 
 /**
@@ -130,7 +129,7 @@ type Listener = Parameters<Worker['on']>[1];
  */
 function readInWorkers(files: readonly string[], threads: number, onProgress?: (done: number, total: number) => void): Promise<Classified[]> {
   const results = new Array<Classified>(files.length);
-  const interner = new ElementInterner();
+  const reader = blockingReader();
   return new Promise((resolve, reject) => {
     const workers = acquireThreads(threads, { only: [...FOLDER_TAGS] });
     const listeners: Array<{ worker: Worker; event: string; listener: Listener }> = [];
@@ -180,7 +179,7 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
       const start = next;
       const paths = files.slice(start, start + FILES_PER_CALLING_THREAD_SLICE);
       next += paths.length;
-      const batch = paths.map((path) => readFileBlocking(path, FOLDER_TAGS, interner));
+      const batch = paths.map((path) => readFileBlocking(path, FOLDER_TAGS, reader));
       if (accept(start, batch)) setImmediate(readHere);
     };
     for (const worker of workers) {

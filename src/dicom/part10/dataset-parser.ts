@@ -10,6 +10,7 @@ import { characterSetDecoder, DEFAULT_CHARACTER_SET, type TextDecodeFn } from '.
 import { HeaderParseError } from './result.js';
 import { decodeElement, isStringVr, type Source } from './values.js';
 import { dictionaryVr } from './vr-dictionary.js';
+import type { ElementReuse } from './element-reuse.js';
 
 /** Sequences nested deeper than this are taken as corrupt data rather than followed. */
 export const MAX_SEQUENCE_DEPTH = 64;
@@ -192,6 +193,8 @@ export class DatasetParser {
     input: Uint8Array,
     private readonly maxItems: number = MAX_DECODED_ITEMS_ALL,
     private readonly maxTextBytes: number = Number.POSITIVE_INFINITY,
+    /** Top-level values decoded from earlier files, to hand out again for the same bytes. */
+    private readonly reuse?: ElementReuse,
   ) {
     const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.limit = bytes.length;
@@ -323,6 +326,14 @@ export class DatasetParser {
     if (header.length > this.maxTextBytes && isStringVr(vr === 'UN' ? dictionaryVr(tag) : vr)) {
       throw new HeaderParseError('too-large', `element ${tagHex(tag)} holds ${header.length} bytes of text`);
     }
+    const reuse = depth === 0 ? this.reuse : undefined;
+    if (reuse !== undefined) {
+      const same = reuse.find(tag, vr, header.explicitVr, text, syntax.src, valueStart, valueEnd);
+      if (same !== undefined) {
+        target[tagHex(tag)] = same;
+        return valueEnd;
+      }
+    }
     let element: DicomElement | undefined;
     if (vr === 'SQ') {
       element = { vr, Value: this.readItems(syntax, valueStart, valueEnd, text, depth + 1).items };
@@ -331,7 +342,10 @@ export class DatasetParser {
     } else {
       element = decodeElement(vr, syntax.src, valueStart, valueEnd, text);
     }
-    if (element !== undefined) target[tagHex(tag)] = element;
+    if (element !== undefined) {
+      target[tagHex(tag)] = element;
+      reuse?.remember(tag, vr, header.explicitVr, text, syntax.src, valueStart, valueEnd, element);
+    }
     return valueEnd;
   }
 

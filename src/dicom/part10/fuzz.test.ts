@@ -31,6 +31,7 @@ import { FOLDER_TAGS } from '../../folder/read-headers.js';
 import { FOLDER_SKIP_REASON_LABEL } from '../../folder/skip.js';
 import type { Dataset } from '../dataset.js';
 import { parsePart10Header, readDicomHeaderSync, SKIP_REASON_LABEL, type HeaderResult } from './index.js';
+import { ElementReuse } from './element-reuse.js';
 import { FIRST_READ_BYTES } from './read.js';
 
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data';
@@ -152,6 +153,7 @@ describe('header reader fuzzing', () => {
     const reasons = new Map<string, number>();
     const count = (key: string) => reasons.set(key, (reasons.get(key) ?? 0) + 1);
     const file = join(scratch, 'mutant.dcm');
+    const seedBytes = new Map(seeds.map((seed) => [seed.name, seed.bytes]));
     let slowestMs = 0;
     let grown = 0;
     for (let seed = FIRST_SEED; seed < FIRST_SEED + MUTANTS; seed++) {
@@ -186,6 +188,11 @@ describe('header reader fuzzing', () => {
       }
       // Reading the file in growing slices sees what the whole bytes show.
       expect(outcomeOf(read), label).toEqual(outcomeOf(selected));
+      // A reader that read the mutant's original first hands out its values again only where the
+      // mutant's bytes, VR, byte order and character set leave them unchanged.
+      const reuse = new ElementReuse();
+      parsePart10Header(seedBytes.get(mutant.source) as Uint8Array, { only: FOLDER_TAGS, reuse });
+      expect(parsePart10Header(mutant.bytes, { only: FOLDER_TAGS, reuse }), label).toEqual(selected);
       // Stepping over the elements the folder does not map can only find less to object to.
       if (whole.ok) expect(selected.ok, label).toBe(true);
       const placed = classify(file, read);

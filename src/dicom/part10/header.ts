@@ -4,6 +4,7 @@
  */
 import { constants, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Dataset } from '../dataset.js';
+import type { ElementReuse } from './element-reuse.js';
 import { DEFAULT_CHARACTER_SET } from './charset.js';
 import {
   DatasetParser,
@@ -59,6 +60,11 @@ export interface ParseOptions {
    * read whole. Without it, every element is decoded.
    */
   only?: ElementFilter;
+  /**
+   * Values decoded from earlier files, handed out again where this file holds the same bytes
+   * (see {@link ElementReuse}); the elements are then shared between the datasets.
+   */
+  reuse?: ElementReuse;
 }
 
 function hasMagic(bytes: Uint8Array): boolean {
@@ -121,7 +127,7 @@ function transferSyntaxOf(meta: Dataset): string | undefined {
 export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}): HeaderOutcome {
   const complete = options.fileSize === undefined || bytes.length >= options.fileSize;
   try {
-    return parseOrThrow(bytes, options.fileSize ?? bytes.length, complete, options.only);
+    return parseOrThrow(bytes, options.fileSize ?? bytes.length, complete, options.only, options.reuse);
   } catch (error) {
     if (error instanceof OutOfBytes) {
       return { ok: false, reason: 'truncated', detail: error.message, needsMoreBytes: !complete, neededBytes: error.needed };
@@ -132,11 +138,11 @@ export function parseHeaderBytes(bytes: Uint8Array, options: ParseOptions = {}):
   }
 }
 
-function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, only: ElementFilter | undefined): HeaderOutcome {
+function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, only: ElementFilter | undefined, reuse: ElementReuse | undefined): HeaderOutcome {
   if (bytes.length === 0) return { ok: false, reason: 'not-dicom', detail: 'empty file' };
   const magic = hasMagic(bytes);
   let pos = magic ? PREAMBLE_LENGTH + 4 : 0;
-  const parser = new DatasetParser(bytes, maxItemsFor(only), maxTextBytesFor(only));
+  const parser = new DatasetParser(bytes, maxItemsFor(only), maxTextBytesFor(only), reuse);
   const dataset: Dataset = {};
 
   let metaElements = 0;
@@ -182,7 +188,7 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
   }
 
   if (encoding.deflated) {
-    parseDeflated(bytes.subarray(pos), pos, complete, dataset, only);
+    parseDeflated(bytes.subarray(pos), pos, complete, dataset, only, reuse);
   } else {
     parser.parseTopLevel(parser.syntax(encoding.littleEndian, encoding.explicitVr), pos, dataset, DEFAULT_CHARACTER_SET, {
       fileSize,
@@ -248,12 +254,12 @@ function inflate(compressed: Uint8Array, final: boolean): Buffer {
  * twice. An element that ends beyond {@link MAX_INFLATED_BYTES} makes the file too large at
  * once, before anything more is inflated.
  */
-function parseDeflated(compressed: Uint8Array, offset: number, complete: boolean, target: Dataset, only: ElementFilter | undefined): void {
+function parseDeflated(compressed: Uint8Array, offset: number, complete: boolean, target: Dataset, only: ElementFilter | undefined, reuse: ElementReuse | undefined): void {
   let slice = complete ? Math.min(FIRST_DEFLATE_SLICE, compressed.length) : compressed.length;
   while (true) {
     const whole = slice >= compressed.length;
     const inflated = inflate(compressed.subarray(0, slice), whole && complete);
-    const parser = new DatasetParser(inflated, maxItemsFor(only), maxTextBytesFor(only));
+    const parser = new DatasetParser(inflated, maxItemsFor(only), maxTextBytesFor(only), reuse);
     const attempt: Dataset = {};
     try {
       parser.parseTopLevel(parser.syntax(true, true), 0, attempt, DEFAULT_CHARACTER_SET, {

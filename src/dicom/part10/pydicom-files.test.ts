@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getPersonNames, getSequence, getString, getStrings, type Dataset } from '../dataset.js';
 import { Tag } from '../tags.js';
+import { FOLDER_TAGS } from '../../folder/read-headers.js';
+import { ElementReuse } from './element-reuse.js';
 import { parsePart10Header, readDicomHeader, readDicomHeaderSync, type HeaderResult } from './index.js';
 
 /** Real files from Debian's python3-pydicom (SPEC §5). */
@@ -177,6 +179,23 @@ describe('readDicomHeader over the whole pydicom test set', () => {
       const bytes = new Uint8Array(await readFile(join(DATA, name)));
       expect(parsePart10Header(bytes, { fileSize: bytes.length }), name).toEqual(results.get(name));
     }
+  });
+
+  it('reading one file after another with shared values gives each file what a read of it alone gives', () => {
+    const reuse = new ElementReuse();
+    let shared = 0;
+    const names = [...results.keys()];
+    // Each file twice in a row (the second read finds its values again), in both directions.
+    for (const name of [...names, ...[...names].reverse()]) {
+      const path = join(DATA, name);
+      const alone = readDicomHeaderSync(path, { only: FOLDER_TAGS });
+      const first = readDicomHeaderSync(path, { only: FOLDER_TAGS, reuse });
+      const again = readDicomHeaderSync(path, { only: FOLDER_TAGS, reuse });
+      expect(first, name).toEqual(alone);
+      expect(again, name).toEqual(alone);
+      if (first.ok && again.ok) shared += Object.keys(again.dataset).filter((key) => again.dataset[key] === first.dataset[key]).length;
+    }
+    expect(shared).toBeGreaterThan(1000);
   });
 
   it('with a tag filter, gives every file the same outcome and exactly the listed elements of the whole read', async () => {

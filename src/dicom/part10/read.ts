@@ -7,6 +7,7 @@
  */
 import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync, type Stats } from 'node:fs';
 import type { ElementFilter } from './dataset-parser.js';
+import type { ElementReuse } from './element-reuse.js';
 import { parseHeaderBytes } from './header.js';
 import type { HeaderResult } from './result.js';
 
@@ -29,6 +30,8 @@ const NOT_A_FILE: HeaderResult = { ok: false, reason: 'unreadable', detail: 'not
 export interface ReadOptions {
   /** Top-level tags to decode; the others are stepped over (see `ParseOptions.only`). */
   only?: ElementFilter;
+  /** Values decoded from earlier files, handed out again for the same bytes (see `ParseOptions.reuse`). */
+  reuse?: ElementReuse;
 }
 
 /**
@@ -44,10 +47,10 @@ const TOO_LARGE: HeaderResult = { ok: false, reason: 'too-large', detail: `heade
  * last, or at once what the element the parse stopped in needs. An element that ends past the
  * end of the file makes it truncated without reading further, as reading it whole would.
  */
-function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boolean, only: ElementFilter | undefined): HeaderResult | { grow: number } {
+function step(buffer: Buffer, filled: number, fileSize: number, endOfFile: boolean, options: ReadOptions): HeaderResult | { grow: number } {
   const size = endOfFile ? filled : fileSize;
   const view = filled === buffer.length ? buffer : buffer.subarray(0, filled);
-  const { needsMoreBytes, neededBytes = 0, ...result } = parseHeaderBytes(view, only === undefined ? { fileSize: size } : { fileSize: size, only });
+  const { needsMoreBytes, neededBytes = 0, ...result } = parseHeaderBytes(view, { ...options, fileSize: size });
   if (needsMoreBytes !== true || filled >= size || neededBytes > size) return result as HeaderResult;
   if (buffer.length >= MAX_HEADER_BYTES || neededBytes > MAX_HEADER_BYTES) return TOO_LARGE;
   return { grow: Math.min(fileSize, Math.max(buffer.length * 4, neededBytes), MAX_HEADER_BYTES) };
@@ -68,7 +71,6 @@ function grown(buffer: Buffer, filled: number, size: number): Buffer {
  * API: one promise per file instead of one per system call, which halves the CPU cost per file.
  */
 export function readDicomHeader(path: string, options: ReadOptions = {}): Promise<HeaderResult> {
-  const { only } = options;
   return new Promise((resolve) => {
     open(path, OPEN_FLAGS, (openError, fd) => {
       if (openError) {
@@ -85,9 +87,9 @@ export function readDicomHeader(path: string, options: ReadOptions = {}): Promis
         let filled = 0;
         const decide = (endOfFile: boolean): void => {
           try {
-            const next = step(buffer, filled, stats.size, endOfFile, only);
+            const next = step(buffer, filled, stats.size, endOfFile, options);
             if ('grow' in next && next.grow > MAX_ASYNC_HEADER_BYTES) {
-              finish(readRestSync(fd, grown(buffer, filled, next.grow), filled, stats.size, only));
+              finish(readRestSync(fd, grown(buffer, filled, next.grow), filled, stats.size, options));
             } else if ('grow' in next) {
               buffer = grown(buffer, filled, next.grow);
               fill();
@@ -148,7 +150,7 @@ export function readDicomHeaderSync(path: string, options: ReadOptions = {}): He
   }
   let result: HeaderResult;
   try {
-    result = readOpenFile(fd, options.only);
+    result = readOpenFile(fd, options);
   } catch (error) {
     result = unreadable(error);
   }
@@ -160,19 +162,19 @@ export function readDicomHeaderSync(path: string, options: ReadOptions = {}): He
   return result;
 }
 
-function readOpenFile(fd: number, only: ElementFilter | undefined): HeaderResult {
+function readOpenFile(fd: number, options: ReadOptions): HeaderResult {
   const stats = fstatSync(fd);
   if (!stats.isFile()) return NOT_A_FILE;
   scratch ??= Buffer.allocUnsafe(FIRST_READ_BYTES);
-  return readRestSync(fd, stats.size >= FIRST_READ_BYTES ? scratch : scratch.subarray(0, stats.size), 0, stats.size, only);
+  return readRestSync(fd, stats.size >= FIRST_READ_BYTES ? scratch : scratch.subarray(0, stats.size), 0, stats.size, options);
 }
 
 /** Fills `given` from byte `filled` on, then grows it while the header needs more, with blocking reads. */
-function readRestSync(fd: number, given: Buffer, from: number, fileSize: number, only: ElementFilter | undefined): HeaderResult {
+function readRestSync(fd: number, given: Buffer, from: number, fileSize: number, options: ReadOptions): HeaderResult {
   let buffer = given;
   let filled = readFully(fd, buffer, from);
   while (true) {
-    const next = step(buffer, filled, fileSize, filled < buffer.length, only);
+    const next = step(buffer, filled, fileSize, filled < buffer.length, options);
     if (!('grow' in next)) return next;
     buffer = grown(buffer, filled, next.grow);
     filled = readFully(fd, buffer, filled);

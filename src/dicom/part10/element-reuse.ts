@@ -1,0 +1,50 @@
+/**
+ * Values a reader decoded from the files it read before, handed out again for a file that holds
+ * the same bytes: the files of a series repeat most of their header (patient, study, series,
+ * equipment), so a reader going through a folder decodes each repeated value once.
+ */
+import type { DicomElement } from '../dataset.js';
+import type { TextDecodeFn } from './charset.js';
+import type { Source } from './values.js';
+
+/** Longer values are not kept: remembering them would cost a copy per file for a rare match. */
+export const MAX_REUSED_VALUE_BYTES = 1024;
+
+interface Remembered {
+  readonly vr: string;
+  readonly explicitVr: boolean;
+  readonly littleEndian: boolean;
+  readonly text: TextDecodeFn;
+  readonly bytes: Buffer;
+  readonly element: DicomElement;
+}
+
+/**
+ * The last decoded value of each top-level tag. A value is handed out again only when
+ * everything its decoding depended on is the same: its bytes, VR, whether the VR was explicit,
+ * byte order and the text decoder (the Specific Character Set in force; a file in another
+ * character set decodes afresh). The element is shared between datasets, so their readers must
+ * not change it, as no reader of a parsed dataset does.
+ */
+export class ElementReuse {
+  private readonly byTag = new Map<number, Remembered>();
+
+  find(tag: number, vr: string, explicitVr: boolean, text: TextDecodeFn, src: Source, start: number, end: number): DicomElement | undefined {
+    const last = this.byTag.get(tag);
+    if (last === undefined || last.vr !== vr || last.explicitVr !== explicitVr || last.littleEndian !== src.littleEndian || last.text !== text) {
+      return undefined;
+    }
+    const length = end - start;
+    if (last.bytes.length !== length) return undefined;
+    return src.bytes.compare(last.bytes, 0, length, start, end) === 0 ? last.element : undefined;
+  }
+
+  remember(tag: number, vr: string, explicitVr: boolean, text: TextDecodeFn, src: Source, start: number, end: number, element: DicomElement): void {
+    if (end - start > MAX_REUSED_VALUE_BYTES) {
+      this.byTag.delete(tag);
+      return;
+    }
+    const bytes = Buffer.from(src.bytes.subarray(start, end));
+    this.byTag.set(tag, { vr, explicitVr, littleEndian: src.littleEndian, text, bytes, element });
+  }
+}
