@@ -40,6 +40,17 @@ describe('group commit', () => {
     expect(commits).toEqual([[7], [8, 9]]);
   });
 
+  it('with a window, commits together the items submitted within it after the first', async () => {
+    const commits: number[][] = [];
+    const group = createGroupCommit<number, number>({ commit: (items) => (commits.push(items), items), windowMs: 30 });
+    const first = group.submit(() => 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = group.submit(() => 2);
+    expect(await settledOf(first)).toBe('pending');
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(commits).toEqual([[1, 2]]);
+  });
+
   it('prepares each item just before the commit, and writes none for an item prepared as undefined', async () => {
     const loop = manualSchedule();
     let deleted = false;
@@ -107,7 +118,8 @@ describe('group commit', () => {
     for (const item of items) await expect(item).rejects.toThrow(/1 results for 2 items/);
   });
 
-  it('refuses a maxGroup that is not a positive integer', () => {
+  it('refuses a maxGroup that is not a positive integer, and a negative window', () => {
     expect(() => createGroupCommit({ commit: (items) => items, maxGroup: 0 })).toThrow(RangeError);
+    expect(() => createGroupCommit({ commit: (items) => items, windowMs: -1 })).toThrow(RangeError);
   });
 });

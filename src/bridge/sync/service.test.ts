@@ -364,8 +364,8 @@ describe('retries and failures', () => {
     });
     sync.enqueueMany(['1.1', '1.2', '1.3'], 'changes');
     await sync.idle();
-    // When 1.1 is committed, 1.2 is already being fetched.
-    expect(fetchedAtCommit[0]).toEqual(['1.1', '1.2']);
+    // When 1.1 is committed, 1.2 is already being fetched (or done).
+    expect(fetchedAtCommit[0]?.slice(0, 2)).toEqual(['1.1', '1.2']);
     expect(maxInFlight).toBe(1);
     expect(['1.1', '1.2', '1.3'].map((uid) => store.get(uid)?.versionId)).toEqual([1, 1, 1]);
     expect(store.listPending()).toEqual([]);

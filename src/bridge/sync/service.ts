@@ -15,6 +15,12 @@ import { DEFAULT_BACKOFF, retryDelayMs, STORE_FAULT_BACKOFF, type BackoffOptions
 import { createGroupCommit } from './group-commit.js';
 import { errorMessage, type BridgeLogger } from './logger.js';
 
+/**
+ * How long a finished sync waits for others to commit with (see group-commit.ts): a little
+ * latency per study for fewer fsyncs, which block the event loop.
+ */
+export const GROUP_COMMIT_WINDOW_MS = 10;
+
 export type FetchStudy = (studyInstanceUid: string) => Promise<Dataset[] | undefined>;
 export type ConvertStudy = (datasets: Dataset[], options: ConvertOptions) => Conversion;
 /** Whether a study fetched with `instanceCount` instances is complete (stable) at its source. */
@@ -141,6 +147,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
 
   /** Ends of syncs written together, one transaction (one fsync) for the syncs that finish close together. */
   const commits = createGroupCommit<SyncedStudy, SyncedOutcome>({
+    windowMs: GROUP_COMMIT_WINDOW_MS,
     commit(studies) {
       const outcomes = store.putSyncedMany(studies);
       // Marked before any caller resumes: a request for the study from now on needs a new stored entry.
