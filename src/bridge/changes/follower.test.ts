@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../test/support/fakes.js';
-import { openStudyStore, type BridgeStore } from '../store/index.js';
+import { openStudyStore, StoreError, type BridgeStore } from '../store/index.js';
 import { createChangeFeedFollower } from './follower.js';
 
 const ORTHANC = 'http://orthanc.test:8042';
@@ -302,5 +302,62 @@ describe('change feed faults', () => {
     await neverStarted.stop();
     await neverStarted.firstPoll();
     expect(states).toEqual(['first poll ended']);
+  });
+
+  it('writes a page’s mapped ids, queued studies and cursor in one transaction', async () => {
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .reply(200, { Changes: [change(1, 'StableStudy', ID_A), change(2, 'StableStudy', ID_B)], Done: true, Last: 2 })
+      .post('/tools/bulk-content', bulkBody(ID_A, ID_B))
+      .reply(200, [study(ID_A, '1.2.1'), study(ID_B, '1.2.2')]);
+    let depth = 0;
+    const writes: string[] = [];
+    const spied: BridgeStore = {
+      ...store,
+      inTransaction: (work) => {
+        depth += 1;
+        try {
+          return store.inTransaction(work);
+        } finally {
+          depth -= 1;
+        }
+      },
+      mapOrthancStudyIds: (pairs) => (writes.push(`map ${pairs.length} in transaction=${depth > 0}`), store.mapOrthancStudyIds(pairs)),
+      setCursor: (name, value) => (writes.push(`cursor ${value} in transaction=${depth > 0}`), store.setCursor(name, value)),
+    };
+    const queued = { enqueueMany: (uids: readonly string[]) => void writes.push(`queue ${uids.join(' ')} in transaction=${depth > 0}`), deleteStudy: () => true };
+    await createChangeFeedFollower({ orthancUrl: ORTHANC, store: spied, sync: queued, pageSize: 3, logger: memoryLogger() }).pollOnce();
+    expect(writes).toEqual(['map 2 in transaction=true', 'queue 1.2.1 1.2.2 in transaction=true', 'cursor 2 in transaction=true']);
+    expect(store.getCursor('orthanc-changes')).toBe(2);
+  });
+
+  it('keeps nothing of a page whose writes met a store fault, and reads it again at the next poll', async () => {
+    const page = { Changes: [change(1, 'StableStudy', ID_A), change(2, 'Deleted', ID_C)], Done: true, Last: 2 };
+    store.mapOrthancStudyId(ID_C, '1.2.9');
+    nock(ORTHANC)
+      .get('/changes')
+      .query({ since: '0', limit: '3' })
+      .twice()
+      .reply(200, page)
+      .post('/tools/bulk-content', bulkBody(ID_A))
+      .twice()
+      .reply(200, [study(ID_A, '1.2.1')]);
+    let full = true;
+    const failing = {
+      enqueueMany: (uids: readonly string[]) => void calls.push(`enqueue ${uids.join(' ')}`),
+      deleteStudy: (uid: string) => {
+        if (full) throw new StoreError('store-full', 'database or disk is full');
+        return calls.push(`delete ${uid}`) > 0;
+      },
+    };
+    const feed = createChangeFeedFollower({ orthancUrl: ORTHANC, store, sync: failing, pageSize: 3, logger: memoryLogger() });
+    await expect(feed.pollOnce()).rejects.toThrow('database or disk is full');
+    expect(store.getCursor('orthanc-changes')).toBeUndefined();
+    expect(store.studyUidForOrthancId(ID_A)).toBeUndefined();
+    full = false;
+    expect(await feed.pollOnce()).toMatchObject({ stableStudies: 1, deletedStudies: 1, cursor: 2 });
+    expect(store.studyUidForOrthancId(ID_A)).toBe('1.2.1');
+    expect(calls).toEqual(['enqueue 1.2.1', 'enqueue 1.2.1', 'delete 1.2.9']);
   });
 });

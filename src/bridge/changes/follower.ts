@@ -8,7 +8,8 @@
  *
  * A page's stable studies are placed with the map first (an Orthanc id always stands for the same
  * study, so a known study needs no lookup, though it is queued again: it may have changed); the
- * rest are asked from Orthanc together (study-lookup.ts), and their ids mapped in one write.
+ * rest are asked from Orthanc together (study-lookup.ts). A page's writes (ids mapped, studies
+ * queued, deletions, the cursor) are one transaction: one fsync a page, not one each.
  *
  * Orthanc 1.10 (SQLite index) removes a deleted study's entries from the change log and writes
  * no `Deleted` entry for it (observed against the Debian build), so in practice deletions reach
@@ -17,6 +18,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import { createOrthancHttp } from '../orthanc-http.js';
+import { isStoreFault } from '../store/faults.js';
 import { isValidUid } from '../../dicomweb/uid.js';
 import type { BridgeSyncService } from '../sync/service.js';
 import type { StudyStore } from '../types.js';
@@ -27,6 +29,8 @@ import { createStudyLookup, type StudyAnswer } from './study-lookup.js';
 export const DEFAULT_CURSOR_NAME = 'orthanc-changes';
 
 export interface ChangeFeedStore extends Pick<StudyStore, 'getCursor' | 'setCursor'> {
+  /** Runs `work` in one transaction (nested writes join it); throws what `work` threw, having rolled it back. */
+  inTransaction<T>(work: () => T): T;
   mapOrthancStudyIds(pairs: ReadonlyArray<readonly [orthancId: string, studyInstanceUid: string]>): void;
   studyUidForOrthancId(orthancId: string): string | undefined;
 }
@@ -118,10 +122,14 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
 
   /**
    * What is known of each stable study of the page: the store's map, then one lookup in Orthanc
-   * for the rest, whose ids are mapped in one write.
+   * for the rest, whose ids are to be mapped (`pairs`) with the page's other writes.
    */
-  async function stableStudiesOf(changes: readonly OrthancChange[], summary: PollSummary): Promise<Map<string, StudyAnswer>> {
+  async function stableStudiesOf(
+    changes: readonly OrthancChange[],
+    summary: PollSummary,
+  ): Promise<{ answers: Map<string, StudyAnswer>; pairs: Array<[string, string]> }> {
     const answers = new Map<string, StudyAnswer>();
+    const pairs: Array<[string, string]> = [];
     const unknown = new Set<string>();
     for (const change of changes) {
       if (!isStableStudy(change) || !isOrthancId(change.ID) || answers.has(change.ID)) continue;
@@ -129,15 +137,13 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
       if (uid === undefined) unknown.add(change.ID);
       else answers.set(change.ID, { kind: 'found', studyInstanceUid: uid });
     }
-    if (unknown.size === 0) return answers;
+    if (unknown.size === 0) return { answers, pairs };
     summary.lookedUp += unknown.size;
-    const pairs: Array<[string, string]> = [];
     for (const [id, answer] of await lookup.resolve([...unknown])) {
       answers.set(id, answer);
       if (answer.kind === 'found' && isValidUid(answer.studyInstanceUid)) pairs.push([id, answer.studyInstanceUid]);
     }
-    store.mapOrthancStudyIds(pairs);
-    return answers;
+    return { answers, pairs };
   }
 
   /** Stable studies of the page being read, queued together (one store write) before the cursor moves. */
@@ -200,20 +206,29 @@ export function createChangeFeedFollower(options: ChangeFeedFollowerOptions): Ch
         store.setCursor(cursorName, 0);
         continue;
       }
-      try {
-        const stableStudies = await stableStudiesOf(page.Changes, summary);
-        for (const change of page.Changes) {
-          handle(change, stableStudies, summary);
-          summary.changes += 1;
-          since = Math.max(since, change.Seq);
+      const { answers, pairs } = await stableStudiesOf(page.Changes, summary);
+      let failure: { error: unknown } | undefined;
+      // The page's writes — ids mapped, studies queued, deletions, the cursor — commit together: one fsync a page.
+      store.inTransaction(() => {
+        store.mapOrthancStudyIds(pairs);
+        try {
+          for (const change of page.Changes) {
+            handle(change, answers, summary);
+            summary.changes += 1;
+            since = Math.max(since, change.Seq);
+          }
+        } catch (error) {
+          // A store fault may have rolled the transaction back already: none of the page is kept.
+          if (isStoreFault(error)) throw error;
+          // Otherwise progress made before the failing change is kept, so that change is retried alone.
+          failure = { error };
         }
-      } finally {
-        // Progress made before an error is kept, so a failing change is retried alone; the
-        // studies it covers are queued first, so moving the cursor never loses one.
+        // The studies the cursor moves past are queued in the same transaction: moving it never loses one.
         flushStable();
         if (since !== summary.cursor) store.setCursor(cursorName, since);
-        summary.cursor = since;
-      }
+      });
+      summary.cursor = since;
+      if (failure !== undefined) throw failure.error;
       if (page.Done || page.Changes.length === 0) break;
     }
     if (summary.changes > 0) logger.info({ ...summary }, 'Orthanc change log read');

@@ -100,6 +100,8 @@ export interface BridgeStore extends StudyStore, PendingSyncStore {
   /** Every version of a study, oldest first, tombstones included (for `_history`). */
   history(id: string): StoredStudy[];
   getFailure(studyInstanceUid: string): SyncFailure | undefined;
+  /** Runs `work` in one transaction — one commit, one fsync, for every write it makes — or rolls all of it back when it throws. */
+  inTransaction<T>(work: () => T): T;
   /** Remembers which Study Instance UID an Orthanc study id stands for (for deletions). */
   mapOrthancStudyId(orthancId: string, studyInstanceUid: string): void;
   /** `mapOrthancStudyId` for many pairs in one transaction (one fsync), as a page of the change log gives them. */
@@ -174,6 +176,7 @@ const WRITE_METHODS = new Set([
   'removePending',
   'putSynced',
   'putSyncedMany',
+  'inTransaction',
   'mapOrthancStudyId',
   'mapOrthancStudyIds',
   'probeWrite',
@@ -579,6 +582,7 @@ export function openStudyStore(dataDir: string, options: OpenStudyStoreOptions =
       upsertOrthancId.run(orthancId, studyInstanceUid);
     },
     mapOrthancStudyIds: (pairs) => mapOrthancStudyIds(pairs),
+    inTransaction: <T>(work: () => T): T => db.transaction(work)(),
     studyUidForOrthancId: (orthancId) => selectOrthancId.get(orthancId)?.study_uid,
     listStaleStudies: (limit) => selectStale.all(output.fhirVersion, output.converterSchema, limit).map((row) => row.study_uid),
     countStaleStudies: () => countStale.get(output.fhirVersion, output.converterSchema)?.n ?? 0,
