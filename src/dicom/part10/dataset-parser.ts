@@ -326,7 +326,8 @@ export class DatasetParser {
     if (header.length > this.maxTextBytes && isStringVr(vr === 'UN' ? dictionaryVr(tag) : vr)) {
       throw new HeaderParseError('too-large', `element ${tagHex(tag)} holds ${header.length} bytes of text`);
     }
-    const reuse = depth === 0 ? this.reuse : undefined;
+    // Sequences are always decoded: their items count against `maxItems`, whatever came before.
+    const reuse = depth === 0 && vr !== 'SQ' && !(vr === 'UN' && header.explicitVr) ? this.reuse : undefined;
     if (reuse !== undefined) {
       const same = reuse.find(tag, vr, header.explicitVr, text, syntax.src, valueStart, valueEnd);
       if (same !== undefined) {

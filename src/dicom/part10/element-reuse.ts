@@ -20,7 +20,8 @@ interface Remembered {
 }
 
 /**
- * The last decoded value of each top-level tag. A value is handed out again only when
+ * The last decoded value of each top-level element that is not a sequence (whose items count
+ * against the parse's item bound). A value is handed out again only when
  * everything its decoding depended on is the same: its bytes, VR, whether the VR was explicit,
  * byte order and the text decoder (the Specific Character Set in force; a file in another
  * character set decodes afresh). The element is shared between datasets, so their readers must
