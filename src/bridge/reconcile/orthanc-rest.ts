@@ -7,6 +7,7 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
+import { createOrthancGet } from '../orthanc-get.js';
 import { createOrthancHttp } from '../orthanc-http.js';
 import { errorMessage } from '../sync/logger.js';
 
@@ -44,8 +45,9 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * The same HTTP client as the change feed (axios over node:http): the bridge's sync path loads no
- * second HTTP stack, which matters under the small heaps large studies are synced with.
+ * The lookup over the change feed's HTTP client (axios over node:http), `IsStable` over plain
+ * node:http: the bridge's sync path loads no second HTTP stack, which matters under the small
+ * heaps large studies are synced with.
  */
 export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
   const base = options.orthancUrl.replace(/\/+$/, '');
@@ -55,6 +57,9 @@ export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     defaults: { responseType: 'text', transformResponse: (data: unknown) => data, validateStatus: () => true },
   });
+
+  // Asked once per synced study: a plain node:http GET (see orthanc-get.ts).
+  const get = createOrthancGet({ baseURL: base, timeoutMs: options.timeoutMs ?? 10_000, ...(options.auth === undefined ? {} : { auth: options.auth }) });
 
   return {
     async lookupStudy(studyInstanceUid) {
@@ -76,12 +81,12 @@ export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
     },
 
     async isStable(orthancId) {
-      const response = await http.get<string>(`/studies/${encodeURIComponent(orthancId)}`).catch((error: unknown) => {
+      const response = await get(`/studies/${encodeURIComponent(orthancId)}`).catch((error: unknown) => {
         throw new Error(`Orthanc GET /studies/{id} failed: ${errorMessage(error)}`, { cause: error });
       });
       if (response.status === 404) return undefined;
       if (response.status < 200 || response.status >= 300) throw new Error(`Orthanc GET /studies/{id} answered HTTP ${response.status}`);
-      const parsed = StudyAnswer.safeParse(parseJson(response.data));
+      const parsed = StudyAnswer.safeParse(parseJson(response.body));
       if (!parsed.success) throw new Error('Orthanc GET /studies/{id} answered without IsStable');
       return parsed.data.IsStable;
     },
