@@ -57,21 +57,4 @@ export class ElementInterner {
     this.previous = dataset;
     return dataset;
   }
-
-  /**
-   * A new dataset of the elements of `dataset` whose keys are in `keep`, each equal one being the
-   * previous dataset's: `retainKnownTags` and {@link intern} in one pass over the keys.
-   */
-  internKept(dataset: Dataset, keep: ReadonlySet<string>): Dataset {
-    const previous = this.previous;
-    const out: Dataset = {};
-    for (const key of Object.keys(dataset)) {
-      if (!keep.has(key)) continue;
-      const element = dataset[key] as DicomElement;
-      const before = previous[key];
-      out[key] = before !== undefined && sameElement(before, element) ? before : element;
-    }
-    this.previous = out;
-    return out;
-  }
 }

@@ -7,12 +7,13 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { HeaderResult } from '../dicom/part10/index.js';
 import { readDicomHeader } from '../dicom/part10/index.js';
-import { Tag } from '../dicom/tags.js';
 import { classify, type Classified } from './classify.js';
 import { mapWithConcurrency } from './pool.js';
 import { acquireThreads, discardThreads, releaseThreads, warmThreads } from './reader-threads.js';
 import { blockingReader, readFileBlocking } from './read-file.js';
-import { retainKnownTags } from './retain.js';
+import { FOLDER_TAGS, retainKnownTags } from './retain.js';
+
+export { FOLDER_TAGS } from './retain.js';
 
 /**
  * Below this many files the in-thread path wins: starting a worker and loading the reader into
@@ -31,15 +32,6 @@ export const FILES_PER_REQUEST = 128;
  */
 export const REQUESTS_IN_FLIGHT = 2;
 
-/**
- * The top-level tags the reader decodes for the folder: the converter reads DICOM only through
- * `Tag` (STYLE §3), so the other elements are stepped over instead of decoded and dropped.
- */
-export const FOLDER_TAGS: ReadonlySet<number> = new Set(Object.values(Tag).map((key) => Number.parseInt(key, 16)));
-
-export interface WorkerSetup {
-  only: number[];
-}
 export interface ReadRequest {
   start: number;
   paths: string[];
@@ -98,7 +90,7 @@ function threadsFor(files: number, threads: number | undefined): number {
 export function warmReaderThreads(files: number, threads?: number): void {
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) return;
   const count = threadsFor(files, threads);
-  if (count > 0) warmThreads(count, { only: [...FOLDER_TAGS] });
+  if (count > 0) warmThreads(count);
 }
 
 export function readHeaders(files: readonly string[], options: ReadHeadersOptions): Promise<Classified[]> {
@@ -131,7 +123,7 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
   const results = new Array<Classified>(files.length);
   const reader = blockingReader();
   return new Promise((resolve, reject) => {
-    const workers = acquireThreads(threads, { only: [...FOLDER_TAGS] });
+    const workers = acquireThreads(threads);
     const listeners: Array<{ worker: Worker; event: string; listener: Listener }> = [];
     const listen = (worker: Worker, event: string, listener: Listener): void => {
       worker.on(event, listener);
@@ -179,7 +171,7 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
       const start = next;
       const paths = files.slice(start, start + FILES_PER_CALLING_THREAD_SLICE);
       next += paths.length;
-      const batch = paths.map((path) => readFileBlocking(path, FOLDER_TAGS, reader));
+      const batch = paths.map((path) => readFileBlocking(path, reader));
       if (accept(start, batch)) setImmediate(readHere);
     };
     for (const worker of workers) {

@@ -1,6 +1,5 @@
 /** The header-reading worker threads, kept between folder conversions for a short while. */
 import { Worker } from 'node:worker_threads';
-import type { WorkerSetup } from './read-headers.js';
 
 /**
  * Idle threads are kept this long: a process that converts folder after folder (a server, a
@@ -17,14 +16,14 @@ let idleTimer: NodeJS.Timeout | undefined;
  * benchmarks, from the repository root) it is TypeScript, which the worker loads after
  * registering the tsx loader.
  */
-function startWorker(workerData: WorkerSetup): Worker {
+function startWorker(): Worker {
   let worker: Worker;
   if (!import.meta.url.endsWith('.ts')) {
-    worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData });
+    worker = new Worker(new URL('./read-worker.js', import.meta.url));
   } else {
     const entry = new URL('./read-worker.ts', import.meta.url).href;
     const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-    worker = new Worker(code, { eval: true, workerData });
+    worker = new Worker(code, { eval: true });
   }
   worker.on('exit', () => {
     const at = idle.indexOf(worker);
@@ -39,11 +38,11 @@ function stopIdle(): void {
 }
 
 /** `count` threads for one read, idle ones first; each keeps the process alive until released. */
-export function acquireThreads(count: number, workerData: WorkerSetup): Worker[] {
+export function acquireThreads(count: number): Worker[] {
   if (idleTimer !== undefined) clearTimeout(idleTimer);
   idleTimer = undefined;
   const workers = idle.splice(0, count);
-  while (workers.length < count) workers.push(startWorker(workerData));
+  while (workers.length < count) workers.push(startWorker());
   for (const worker of workers) worker.ref();
   return workers;
 }
@@ -53,9 +52,9 @@ export function acquireThreads(count: number, workerData: WorkerSetup): Worker[]
  * reader while the caller is still listing files. Like any idle thread, they never keep the
  * process alive and stop after {@link IDLE_THREAD_MS} unless a read takes them.
  */
-export function warmThreads(count: number, workerData: WorkerSetup): void {
+export function warmThreads(count: number): void {
   while (idle.length < count) {
-    const worker = startWorker(workerData);
+    const worker = startWorker();
     // A thread that fails before any read takes it leaves the pool; the read then starts its
     // own thread, which meets the same failure with the read's listeners and reports it.
     worker.once('error', () => {

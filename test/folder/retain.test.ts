@@ -6,7 +6,8 @@ import { convertStudy } from '../../src/convert/index.js';
 import type { Dataset } from '../../src/dicom/dataset.js';
 import { readDicomHeader } from '../../src/dicom/part10/index.js';
 import { convertFolder } from '../../src/folder/convert-folder.js';
-import { retainKnownTags } from '../../src/folder/retain.js';
+import { blockingReader, readFileBlocking } from '../../src/folder/read-file.js';
+import { KNOWN_TAG_KEYS, retainKnownTags } from '../../src/folder/retain.js';
 import { generateRichStudy, type RichStudyManifest } from '../support/generate/rich-study.js';
 
 let work: string;
@@ -45,5 +46,18 @@ describe('retainKnownTags', () => {
       const { outputs } = await convertFolder(rich.dir, options);
       expect(JSON.stringify(outputs[0])).toBe(JSON.stringify(expected));
     }
+  });
+
+  it('leaves nothing to drop in what a reader thread reads: only elements the converter reads, from every file of the study', () => {
+    const reader = blockingReader();
+    let instances = 0;
+    for (const file of rich.dicomFiles) {
+      const result = readFileBlocking(join(rich.dir, file.path), reader);
+      if (result.kind !== 'instance') continue;
+      instances++;
+      expect(Object.keys(result.dataset).filter((key) => !KNOWN_TAG_KEYS.has(key)), file.path).toEqual([]);
+      expect(retainKnownTags(result.dataset), file.path).toEqual(result.dataset);
+    }
+    expect(instances).toBe(rich.dicomFiles.length);
   });
 });

@@ -36,6 +36,13 @@ const ITEM = 0xfffee000;
 const ITEM_DELIMITATION = 0xfffee00d;
 const SEQUENCE_DELIMITATION = 0xfffee0dd;
 const SPECIFIC_CHARACTER_SET = 0x00080005;
+/** Transfer Syntax UID (0002,0010): how the rest of the file is encoded. */
+const TRANSFER_SYNTAX_UID = 0x00020010;
+
+/** Decoded whatever the selection: later elements depend on them (see {@link ElementFilter}). */
+function alwaysDecoded(tag: number): boolean {
+  return tag === SPECIFIC_CHARACTER_SET || tag === TRANSFER_SYNTAX_UID;
+}
 /** Float, double float and plain Pixel Data (7FE0,0008/0009/0010) end the header. */
 const FIRST_PIXEL_TAG = 0x7fe00008;
 export const PIXEL_DATA = 0x7fe00010;
@@ -86,8 +93,9 @@ export interface TopLevel {
  * Top-level tags a caller will read. Every other top-level element is stepped over without
  * decoding its value: by its length, or, for a sequence of undefined length, by following its
  * item structure without decoding it (so it costs no memory however many items it has).
- * Specific Character Set is always decoded, since later text depends on it. Items of kept
- * sequences are kept whole.
+ * Specific Character Set and Transfer Syntax UID are always decoded, since later text and
+ * the rest of the file depend on them; the file meta's other elements are selected like any
+ * other. Items of kept sequences are kept whole.
  */
 export type ElementFilter = ReadonlySet<number>;
 
@@ -238,7 +246,7 @@ export class DatasetParser {
         this.checkPixelData(header, top);
         break;
       }
-      const skip = top.only !== undefined && header.tag !== SPECIFIC_CHARACTER_SET && !top.only.has(header.tag);
+      const skip = top.only !== undefined && !alwaysDecoded(header.tag) && !top.only.has(header.tag);
       const next = this.readElement(syntax, header, Number.POSITIVE_INFINITY, target, decode, 0, skip);
       if (header.tag === SPECIFIC_CHARACTER_SET) decode = charsetOf(target, text);
       count++;
@@ -256,7 +264,7 @@ export class DatasetParser {
   private stepOverUnselected(syntax: Syntax, pos: number, group: number, only: ElementFilter): number {
     const { src } = syntax;
     const tag = group * 0x10000 + u16(src, pos + 2);
-    if (group === 0xfffe || tag >= FIRST_PIXEL_TAG || tag === SPECIFIC_CHARACTER_SET || only.has(tag)) return -1;
+    if (group === 0xfffe || tag >= FIRST_PIXEL_TAG || alwaysDecoded(tag) || only.has(tag)) return -1;
     let length: number;
     let valueStart: number;
     if (!syntax.explicitVr) {

@@ -35,6 +35,17 @@ describe('ElementReuse', () => {
     expect(find(reuse)).toBeUndefined();
   });
 
+  it('compares a long value whole, to its last byte', () => {
+    const reuse = new ElementReuse();
+    const long = Buffer.alloc(200, 0x41);
+    const text: DicomElement = { vr: 'LT', Value: ['A'.repeat(200)] };
+    reuse.remember(0x00081030, 'LT', true, latin1, source(long), 0, 200, text);
+    expect(reuse.find(0x00081030, 'LT', true, latin1, source(Buffer.alloc(200, 0x41)), 0, 200)).toBe(text);
+    const changed = Buffer.alloc(200, 0x41);
+    changed[199] = 0x42;
+    expect(reuse.find(0x00081030, 'LT', true, latin1, source(changed), 0, 200)).toBeUndefined();
+  });
+
   it('keeps its own copy of the bytes, so a reused read buffer cannot change what it compares with', () => {
     const reuse = new ElementReuse();
     const buffer = Buffer.from([0x00, 0x02]);

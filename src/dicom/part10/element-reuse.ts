@@ -20,6 +20,20 @@ interface Remembered {
 }
 
 /**
+ * Below this length a loop compares faster than `Buffer.compare`, whose range checks cost more
+ * than most values (UIDs, codes, dates) take to compare byte by byte.
+ */
+const LOOP_COMPARE_BYTES = 64;
+
+function sameBytes(kept: Buffer, bytes: Buffer, start: number, length: number): boolean {
+  if (length > LOOP_COMPARE_BYTES) return bytes.compare(kept, 0, length, start, start + length) === 0;
+  for (let i = 0; i < length; i++) {
+    if (kept[i] !== bytes[start + i]) return false;
+  }
+  return true;
+}
+
+/**
  * The last decoded value of each top-level element that is not a sequence (whose items count
  * against the parse's item bound). A value is handed out again only when
  * everything its decoding depended on is the same: its bytes, VR, whether the VR was explicit,
@@ -37,7 +51,7 @@ export class ElementReuse {
     }
     const length = end - start;
     if (last.bytes.length !== length) return undefined;
-    return src.bytes.compare(last.bytes, 0, length, start, end) === 0 ? last.element : undefined;
+    return sameBytes(last.bytes, src.bytes, start, length) ? last.element : undefined;
   }
 
   remember(tag: number, vr: string, explicitVr: boolean, text: TextDecodeFn, src: Source, start: number, end: number, element: DicomElement): void {

@@ -56,8 +56,8 @@ export interface ParseOptions {
   fileSize?: number;
   /**
    * Top-level tags to decode (numbers such as `0x0020000d`); others are stepped over, which
-   * saves most of the work when a caller reads a few dozen elements. The file meta is always
-   * read whole. Without it, every element is decoded.
+   * saves most of the work when a caller reads a few dozen elements. Transfer Syntax UID and
+   * Specific Character Set are always decoded. Without it, every element is decoded.
    */
   only?: ElementFilter;
   /**
@@ -152,6 +152,7 @@ function parseOrThrow(bytes: Uint8Array, fileSize: number, complete: boolean, on
       fileSize,
       complete,
       onlyGroup: FILE_META_GROUP,
+      ...(only === undefined ? {} : { only }),
     });
     pos = meta.end;
     metaElements = meta.elementCount;
