@@ -256,7 +256,7 @@ export const settings = {
   syncConcurrency: setting({
     env: 'SYNC_CONCURRENCY',
     flag: '--sync-concurrency',
-    description: 'Studies fetched and converted at the same time (one waiting for its store commit no longer counts)',
+    description: 'Studies whose metadata is fetched at the same time (a fetched study leaves its place while its stability is asked and it is stored)',
     defaultText: '4',
     schema: integer(1, 64, 4),
   }),

@@ -390,6 +390,27 @@ describe('retries and failures', () => {
     expect(store.listPending()).toEqual([]);
   });
 
+  it('starts the next fetch when a fetch ends, while the study’s stability is asked, holding at most the concurrency of fetched studies besides', async () => {
+    const fetched: string[] = [];
+    const stability = deferred();
+    const sync = service({
+      concurrency: 1,
+      fetchStudy: async (uid) => (fetched.push(uid), datasets(uid)),
+      checkStability: async () => {
+        await stability.promise;
+        return { stable: true };
+      },
+    });
+    sync.enqueueMany(['1.1', '1.2', '1.3'], 'changes');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // 1.1 asks its stability without its place; 1.2 was fetched in it and keeps it: 1.3 waits.
+    expect(fetched).toEqual(['1.1', '1.2']);
+    stability.resolve();
+    await sync.idle();
+    expect(fetched).toEqual(['1.1', '1.2', '1.3']);
+    expect(['1.1', '1.2', '1.3'].map((uid) => store.get(uid)?.versionId)).toEqual([1, 1, 1]);
+  });
+
   it('keeps a study asked for again after its version was stored in the stored queue until it ran again', async () => {
     const stored = deferred();
     const hookGate = deferred();

@@ -97,8 +97,19 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   const queue: string[] = [];
   const queued = new Map<string, SyncReason>();
   const running = new Set<string>();
-  /** Running studies fetched and converted, waiting for their group's commit: they no longer count against `concurrency`. */
-  const committing = new Set<string>();
+  /**
+   * Running studies past their metadata fetch (asking stability, converting, waiting for their
+   * commit): they no longer count against `concurrency`, so the source always has the next
+   * fetches to work on. At most `concurrency` of them leave their place at the fetch's end (each
+   * holds its datasets meanwhile); any leaves it while waiting for its commit (10 ms at most).
+   */
+  const settling = new Set<string>();
+
+  function settle(uid: string, bounded: boolean): void {
+    if (settling.has(uid) || (bounded && settling.size >= concurrency)) return;
+    settling.add(uid);
+    pump();
+  }
   const rerun = new Map<string, SyncReason>();
   const retryTimers = new Map<string, NodeJS.Timeout>();
   const attempts = new Map<string, number>();
@@ -182,6 +193,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     const uid = assertValidUid(studyInstanceUid);
     const epoch = deletions.get(uid) ?? 0;
     const datasets = await sharedFetch(uid, epoch);
+    if (fromQueue) settle(uid, true);
     if (datasets === undefined || datasets.length === 0) {
       // Nothing left to retry: a recorded failure of a study the source no longer has is settled.
       store.clearFailure(uid);
@@ -212,21 +224,14 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
     const resource = conversion.resource as ImagingStudy;
     // Waiting for its commit, a queued sync leaves its place to the next one: the source gets the
     // next request before this process blocks on the fsync, not after.
-    if (fromQueue) {
-      committing.add(uid);
-      pump();
-    }
+    if (fromQueue) settle(uid, false);
     // Decided when its group commits: a deletion or a new request may come while the study waits.
-    const committed = await commits
-      .submit(() =>
-        (deletions.get(uid) ?? 0) !== epoch
-          ? undefined
-          : // A study asked for again while it ran keeps its entry for the run to come.
-            { studyInstanceUid: uid, resource, instances, dequeue: fromQueue && !rerun.has(uid) },
-      )
-      .finally(() => {
-        if (fromQueue) committing.delete(uid);
-      });
+    const committed = await commits.submit(() =>
+      (deletions.get(uid) ?? 0) !== epoch
+        ? undefined
+        : // A study asked for again while it ran keeps its entry for the run to come.
+          { studyInstanceUid: uid, resource, instances, dequeue: fromQueue && !rerun.has(uid) },
+    );
     if (committed === undefined) {
       logger.info({ studyInstanceUid: uid, reason }, 'study deleted while it was being fetched; not stored');
       return { studyInstanceUid: uid, outcome: 'not-found' };
@@ -335,6 +340,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
       }
     } finally {
       running.delete(uid);
+      settling.delete(uid);
       const again = rerun.get(uid);
       rerun.delete(uid);
       const leftQueueWhenStored = dequeued.delete(uid);
@@ -355,7 +361,7 @@ export function createSyncService(options: SyncServiceOptions): BridgeSyncServic
   }
 
   function pump(): void {
-    while (!stopped && running.size - committing.size < concurrency && queue.length > 0) {
+    while (!stopped && running.size - settling.size < concurrency && queue.length > 0) {
       const uid = queue.shift() as string;
       const reason = queued.get(uid) ?? 'manual';
       queued.delete(uid);
