@@ -109,8 +109,8 @@ interface LastElement {
  *
  * The structure (strings, nesting, commas) is followed byte by byte without building anything;
  * only the values of elements whose tag is in `Tag` are parsed (`JSON.parse` of their own bytes),
- * the others are skipped without being decoded. This is exactly what `retainKnownTags` keeps of
- * a fully parsed dataset, in the same key order, so the converter's output is the same
+ * the others are skipped without being decoded. This keeps exactly the elements of a fully
+ * parsed dataset whose keys are in `Tag`, in the same key order, so the converter's output is the same
  * (test/dicomweb/stream-parity.int.test.ts). Skipped values are checked only for their structure.
  *
  * A value whose bytes equal those of the previous dataset of the same answer (patient, study,

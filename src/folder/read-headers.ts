@@ -5,13 +5,12 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { HeaderResult } from '../dicom/part10/index.js';
 import { readDicomHeader } from '../dicom/part10/index.js';
 import { classify, type Classified } from './classify.js';
 import { mapWithConcurrency } from './pool.js';
 import { acquireThreads, discardThreads, releaseThreads, warmThreads } from './reader-threads.js';
 import { blockingReader, readFileBlocking } from './read-file.js';
-import { FOLDER_TAGS, retainKnownTags } from './retain.js';
+import { FOLDER_TAGS } from './retain.js';
 
 export { FOLDER_TAGS } from './retain.js';
 
@@ -47,12 +46,6 @@ export interface ReadHeadersOptions {
   /** Worker threads; 0 reads in the calling thread. Default: {@link defaultThreads}. */
   threads?: number;
   onProgress?: (done: number, total: number) => void;
-}
-
-/** Classifies one read and keeps only the elements the converter reads, so only those outlive it. */
-export function classifyRead(path: string, header: HeaderResult): Classified {
-  const result = classify(path, header);
-  return result.kind === 'instance' ? { ...result, dataset: retainKnownTags(result.dataset) } : result;
 }
 
 /**
@@ -102,7 +95,7 @@ export function readHeaders(files: readonly string[], options: ReadHeadersOption
     return mapWithConcurrency(
       files,
       options.concurrency,
-      async (path) => classifyRead(path, await readDicomHeader(path, { only: FOLDER_TAGS })),
+      async (path) => classify(path, await readDicomHeader(path, { only: FOLDER_TAGS })),
       options.onProgress,
     );
   }

@@ -7,7 +7,7 @@ import type { Dataset } from '../../src/dicom/dataset.js';
 import { readDicomHeader } from '../../src/dicom/part10/index.js';
 import { convertFolder } from '../../src/folder/convert-folder.js';
 import { blockingReader, readFileBlocking } from '../../src/folder/read-file.js';
-import { KNOWN_TAG_KEYS, retainKnownTags } from '../../src/folder/retain.js';
+import { FOLDER_TAGS, KNOWN_TAG_KEYS } from '../../src/folder/retain.js';
 import { generateRichStudy, type RichStudyManifest } from '../support/generate/rich-study.js';
 
 let work: string;
@@ -22,17 +22,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('retainKnownTags', () => {
-  it('drops elements without a Tag constant and keeps sequences whole', () => {
-    const item: Dataset = { '00080100': { vr: 'SH', Value: ['T-D3000'] }, '00091001': { vr: 'LO', Value: ['private'] } };
-    const dataset: Dataset = {
-      '0020000D': { vr: 'UI', Value: ['1.2.3'] },
-      '00181050': { vr: 'DS', Value: [0.5] },
-      '00081032': { vr: 'SQ', Value: [item] },
-    };
-    expect(retainKnownTags(dataset)).toEqual({ '0020000D': { vr: 'UI', Value: ['1.2.3'] }, '00081032': { vr: 'SQ', Value: [item] } });
-  });
-
+describe('the elements the folder reader keeps', () => {
   it('changes nothing in the conversion of a study that exercises every mapping row, in every output form', async () => {
     const files = rich.dicomFiles.map((f) => join(rich.dir, f.path)).sort();
     const whole: Dataset[] = [];
@@ -48,15 +38,18 @@ describe('retainKnownTags', () => {
     }
   });
 
-  it('leaves nothing to drop in what a reader thread reads: only elements the converter reads, from every file of the study', () => {
+  it('holds only elements the converter reads, file meta included, from every file of the study, on either path', async () => {
     const reader = blockingReader();
     let instances = 0;
     for (const file of rich.dicomFiles) {
-      const result = readFileBlocking(join(rich.dir, file.path), reader);
-      if (result.kind !== 'instance') continue;
+      const path = join(rich.dir, file.path);
+      const onThread = readFileBlocking(path, reader);
+      const inCallingThread = await readDicomHeader(path, { only: FOLDER_TAGS });
+      if (onThread.kind !== 'instance' || !inCallingThread.ok) continue;
       instances++;
-      expect(Object.keys(result.dataset).filter((key) => !KNOWN_TAG_KEYS.has(key)), file.path).toEqual([]);
-      expect(retainKnownTags(result.dataset), file.path).toEqual(result.dataset);
+      for (const dataset of [onThread.dataset, inCallingThread.dataset]) {
+        expect(Object.keys(dataset).filter((key) => !KNOWN_TAG_KEYS.has(key)), file.path).toEqual([]);
+      }
     }
     expect(instances).toBe(rich.dicomFiles.length);
   });
