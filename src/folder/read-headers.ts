@@ -1,7 +1,8 @@
 /**
- * Reads and classifies every candidate file of a folder, on worker threads when the folder is
- * large enough to repay starting them, in the calling thread otherwise. Results come back in
- * input order either way, so the output never depends on which thread finished first.
+ * Reads and classifies every candidate file of a folder, on worker threads and the calling
+ * thread together when the folder is large enough to repay starting them, in the calling thread
+ * alone otherwise. Results come back in input order either way, so the output never depends on
+ * which thread finished first.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -164,7 +165,13 @@ function readInWorkers(files: readonly string[], threads: number, onProgress?: (
       const start = next;
       const paths = files.slice(start, start + FILES_PER_CALLING_THREAD_SLICE);
       next += paths.length;
-      const batch = paths.map((path) => readFileBlocking(path, reader));
+      let batch: Classified[];
+      try {
+        batch = paths.map((path) => readFileBlocking(path, reader));
+      } catch (error) {
+        fail(error);
+        return;
+      }
       if (accept(start, batch)) setImmediate(readHere);
     };
     for (const worker of workers) {
