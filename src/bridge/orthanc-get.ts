@@ -8,7 +8,7 @@
  */
 import http, { type Agent, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { createKeepAliveAgent } from '../dicomweb/agent.js';
+import { createKeepAliveAgent, isConnectionReset, ResetBeforeAnswer, sendRetryingReset } from '../dicomweb/agent.js';
 
 export interface OrthancGetOptions {
   /** Orthanc REST root, e.g. `http://127.0.0.1:8042`. */
@@ -21,9 +21,6 @@ export interface OrthancAnswer {
   status: number;
   body: string;
 }
-
-/** Errors of a reused connection the server had closed, before any answer. */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 export type OrthancGet = (path: string) => Promise<OrthancAnswer>;
 
@@ -46,27 +43,13 @@ export function createOrthancGet(options: OrthancGetOptions): OrthancGet {
       });
       request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
       request.on('error', (error: NodeJS.ErrnoException) => {
-        reject(!answered && RESET_CODES.has(error.code ?? '') ? new ResetBeforeAnswer(error) : error);
+        reject(!answered && isConnectionReset(error) ? new ResetBeforeAnswer(error) : error);
       });
     });
   }
 
-  return async (path) => {
+  return (path) => {
     const url = `${base}${path}`;
-    try {
-      return await once(url);
-    } catch (error) {
-      if (!(error instanceof ResetBeforeAnswer)) throw error;
-      return once(url).catch((again: unknown) => {
-        throw again instanceof ResetBeforeAnswer ? again.cause : again;
-      });
-    }
+    return sendRetryingReset(() => once(url), (reset) => reset.cause);
   };
-}
-
-/** A reset before any byte of the answer: the request is sent once more. */
-class ResetBeforeAnswer extends Error {
-  constructor(override readonly cause: unknown) {
-    super('connection reset before the answer', { cause });
-  }
 }

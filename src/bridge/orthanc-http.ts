@@ -14,7 +14,7 @@
  *   directly rather than through its redirect wrapper.
  */
 import axios, { type AxiosInstance, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
-import { createKeepAliveAgent } from '../dicomweb/agent.js';
+import { createKeepAliveAgent, isConnectionReset } from '../dicomweb/agent.js';
 
 export interface OrthancHttpOptions {
   /** Orthanc REST root, e.g. `http://127.0.0.1:8042`. */
@@ -24,9 +24,6 @@ export interface OrthancHttpOptions {
   /** Further axios defaults of the caller (response handling, headers added to these). */
   defaults?: CreateAxiosDefaults;
 }
-
-/** Errors of a reused connection the server had closed, before any answer. */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 interface RetriedConfig extends InternalAxiosRequestConfig {
   resetRetried?: boolean;
@@ -46,7 +43,7 @@ export function createOrthancHttp(options: OrthancHttpOptions): AxiosInstance {
     maxRedirects: 0,
   });
   http.interceptors.response.use(undefined, (error: unknown) => {
-    if (axios.isAxiosError(error) && error.response === undefined && RESET_CODES.has(error.code ?? '') && error.config !== undefined) {
+    if (axios.isAxiosError(error) && error.response === undefined && isConnectionReset(error) && error.config !== undefined) {
       const config = error.config as RetriedConfig;
       if (config.resetRetried !== true) {
         config.resetRetried = true;

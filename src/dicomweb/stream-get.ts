@@ -10,6 +10,7 @@
 // The modules, not their `request` functions: looked up at each call, as interceptors (nock) expect.
 import http, { type IncomingMessage, type ClientRequest } from 'node:http';
 import https from 'node:https';
+import { isConnectionReset, ResetBeforeAnswer, sendRetryingReset } from './agent.js';
 import type { DicomWebClient } from './client.js';
 import { DatasetStreamError } from './dataset-stream.js';
 import { DicomWebError } from './errors.js';
@@ -24,13 +25,6 @@ export interface BodySink {
 }
 
 export type StreamOutcome = 'read' | 'not-found';
-
-/** Error codes of a connection the server closed under a request that got no answer yet. */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
 
 function sinkError(operation: string, url: string, contentType: string, error: DatasetStreamError): DicomWebError {
   switch (error.problem) {
@@ -63,19 +57,9 @@ function sinkError(operation: string, url: string, contentType: string, error: D
  *   client's timeout, `network`, `truncated` when the connection closed mid-body, and the
  *   sink's problems (`invalid-response`, `too-large`, `truncated`).
  */
-export async function streamGet(client: DicomWebClient, url: string, operation: string, sink: BodySink): Promise<StreamOutcome> {
-  try {
-    return await streamOnce(client, url, operation, sink);
-  } catch (error) {
-    if (error instanceof ResetBeforeAnswer) return streamOnce(client, url, operation, sink).catch((again: unknown) => {
-      throw again instanceof ResetBeforeAnswer ? networkError(operation, url) : again;
-    });
-    throw error;
-  }
+export function streamGet(client: DicomWebClient, url: string, operation: string, sink: BodySink): Promise<StreamOutcome> {
+  return sendRetryingReset(() => streamOnce(client, url, operation, sink), () => networkError(operation, url));
 }
-
-/** A reset before any byte of the answer: safe to retry. */
-class ResetBeforeAnswer extends Error {}
 
 function networkError(operation: string, url: string): DicomWebError {
   return new DicomWebError(`${operation} failed: cannot reach ${url} (connection refused, reset or name not resolved)`, { failure: 'network', url });
@@ -117,7 +101,7 @@ function streamOnce(client: DicomWebClient, url: string, operation: string, sink
     });
     req.on('error', (error: unknown) => {
       if (settled) return;
-      if (!answered && RESET_CODES.has(errorCode(error) ?? '')) fail(new ResetBeforeAnswer());
+      if (!answered && isConnectionReset(error)) fail(new ResetBeforeAnswer(error));
       else if (answered) fail(cutOff(operation, url, sink));
       else fail(networkError(operation, url));
     });
