@@ -25,16 +25,26 @@ function startWorker(): Worker {
     const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
     worker = new Worker(code, { eval: true });
   }
-  worker.on('exit', () => {
-    const at = idle.indexOf(worker);
-    if (at >= 0) idle.splice(at, 1);
-  });
+  worker.on('exit', () => leaveIdle(worker));
   return worker;
+}
+
+function leaveIdle(worker: Worker): void {
+  const at = idle.indexOf(worker);
+  if (at >= 0) idle.splice(at, 1);
 }
 
 function stopIdle(): void {
   idleTimer = undefined;
   for (const worker of idle.splice(0)) void worker.terminate();
+}
+
+/** Idle threads stop after {@link IDLE_THREAD_MS} unless a read takes them first. */
+function stopIdleLater(): void {
+  if (idle.length > 0 && idleTimer === undefined) {
+    idleTimer = setTimeout(stopIdle, IDLE_THREAD_MS);
+    idleTimer.unref();
+  }
 }
 
 /** `count` threads for one read, idle ones first; each keeps the process alive until released. */
@@ -57,17 +67,11 @@ export function warmThreads(count: number): void {
     const worker = startWorker();
     // A thread that fails before any read takes it leaves the pool; the read then starts its
     // own thread, which meets the same failure with the read's listeners and reports it.
-    worker.once('error', () => {
-      const at = idle.indexOf(worker);
-      if (at >= 0) idle.splice(at, 1);
-    });
+    worker.once('error', () => leaveIdle(worker));
     worker.unref();
     idle.push(worker);
   }
-  if (idle.length > 0 && idleTimer === undefined) {
-    idleTimer = setTimeout(stopIdle, IDLE_THREAD_MS);
-    idleTimer.unref();
-  }
+  stopIdleLater();
 }
 
 /**
@@ -84,10 +88,7 @@ export function releaseThreads(workers: readonly Worker[], keepIdle: number): vo
     worker.unref();
     idle.push(worker);
   }
-  if (idle.length > 0 && idleTimer === undefined) {
-    idleTimer = setTimeout(stopIdle, IDLE_THREAD_MS);
-    idleTimer.unref();
-  }
+  stopIdleLater();
 }
 
 /** Stops threads of a failed read: one may still be working on a request. */
