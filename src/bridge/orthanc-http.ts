@@ -29,6 +29,15 @@ interface RetriedConfig extends InternalAxiosRequestConfig {
   resetRetried?: boolean;
 }
 
+/** Connection errors that mean nothing listens at the URL (as opposed to a server that failed). */
+const NOTHING_LISTENING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/** The error's code when it says nothing listens at the URL (so no Orthanc is there), else undefined. */
+export function nothingListeningCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' && NOTHING_LISTENING.has(code) ? code : undefined;
+}
+
 export function createOrthancHttp(options: OrthancHttpOptions): AxiosInstance {
   const agent = createKeepAliveAgent(new URL(options.baseURL).protocol);
   const { headers, ...defaults } = options.defaults ?? {};

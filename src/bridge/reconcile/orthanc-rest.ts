@@ -5,10 +5,10 @@
  * that answers neither (another DICOMweb PACS, no Orthanc at `ORTHANC_URL`) is reported as such,
  * so the caller can fall back to rules that need DICOMweb only.
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { createOrthancGet } from '../orthanc-get.js';
-import { createOrthancHttp } from '../orthanc-http.js';
+import { createOrthancHttp, nothingListeningCode } from '../orthanc-http.js';
 import { errorMessage } from '../sync/logger.js';
 
 /** Where Orthanc has a study: its id, no such study, or no Orthanc REST API answering at all. */
@@ -31,9 +31,6 @@ export interface OrthancRestOptions {
 
 const LookupAnswer = z.array(z.object({ ID: z.string(), Type: z.string() }));
 const StudyAnswer = z.object({ IsStable: z.boolean() });
-
-/** Connection errors that mean nothing listens there (as opposed to a server that failed). */
-const NOTHING_LISTENING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 function parseJson(text: string): unknown {
   try {
@@ -67,8 +64,8 @@ export function createOrthancRest(options: OrthancRestOptions): OrthancRest {
       try {
         response = await http.post<string>('/tools/lookup', studyInstanceUid, { headers: { 'content-type': 'text/plain' } });
       } catch (error) {
-        const code = axios.isAxiosError(error) ? error.code : undefined;
-        if (code !== undefined && NOTHING_LISTENING.has(code)) return { kind: 'no-orthanc', reason: `${base} does not answer (${code})` };
+        const code = nothingListeningCode(error);
+        if (code !== undefined) return { kind: 'no-orthanc', reason: `${base} does not answer (${code})` };
         throw new Error(`Orthanc POST /tools/lookup failed: ${errorMessage(error)}`, { cause: error });
       }
       if (response.status === 404 || response.status === 405) return { kind: 'no-orthanc', reason: `${base}/tools/lookup answered HTTP ${response.status}` };

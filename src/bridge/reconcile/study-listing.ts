@@ -12,7 +12,7 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { isValidUid } from '../../dicomweb/uid.js';
-import { createOrthancHttp } from '../orthanc-http.js';
+import { createOrthancHttp, nothingListeningCode } from '../orthanc-http.js';
 import { errorMessage, type BridgeLogger } from '../sync/logger.js';
 import type { SearchStudies } from './reconciler.js';
 
@@ -21,8 +21,6 @@ export const ORTHANC_LISTING_PAGE = 1000;
 
 /** Statuses that say no Orthanc REST API answers at `ORTHANC_URL` (another server, a proxy letting only DICOMweb through). */
 const NOT_ORTHANC = new Set([401, 403, 404, 405, 501]);
-/** Connection errors that mean nothing listens there. */
-const NOTHING_LISTENING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 const FoundStudies = z.array(z.object({ MainDicomTags: z.object({ StudyInstanceUID: z.string().optional() }).passthrough() }).passthrough());
 
@@ -53,8 +51,8 @@ export function createOrthancStudyListing(options: OrthancStudyListingOptions): 
     for (let since = 0; ; ) {
       const body = { Level: 'Study', Query: query.studyDate === undefined ? {} : { StudyDate: query.studyDate }, Expand: true, Since: since, Limit: pageSize };
       const response = await http.post('/tools/find', body).catch((error: unknown) => {
-        const code = (error as { code?: unknown }).code;
-        if (since === 0 && typeof code === 'string' && NOTHING_LISTENING.has(code)) return { status: 0, code };
+        const code = nothingListeningCode(error);
+        if (since === 0 && code !== undefined) return { status: 0, code };
         throw new Error(`Orthanc POST /tools/find failed: ${errorMessage(error)}`, { cause: error });
       });
       if ('code' in response) return { kind: 'no-orthanc', reason: `${base} does not answer (${response.code})` };
